@@ -1,0 +1,50 @@
+using Dapper;
+
+namespace AgentDesk.Core.Memory;
+
+/// <summary>
+/// The predicates every read path shares (recall, search, batch recall, batch forget, listings),
+/// turned into one parameterised SQL predicate over alias <c>m</c>.
+/// </summary>
+public sealed record MemoryFilter
+{
+    public required string AgentId { get; init; }
+    public string? MemoryType { get; init; }
+    public double? MinImportance { get; init; }
+    public double? MaxImportance { get; init; }
+    public string? SessionId { get; init; }
+    public IReadOnlyList<string> Tags { get; init; } = [];
+    public IReadOnlyList<string>? Ids { get; init; }
+    public long? SinceMs { get; init; }
+    public long? UntilMs { get; init; }
+    /// <summary>Expired memories are invisible to reads; set when deleting so they can be cleaned up too.</summary>
+    public bool IncludeExpired { get; init; }
+
+    public bool HasPredicateBeyondAgent =>
+        MemoryType is not null || MinImportance is not null || MaxImportance is not null || SessionId is not null
+        || Tags.Count > 0 || Ids is not null || SinceMs is not null || UntilMs is not null;
+
+    public string ToSql(DynamicParameters p, long nowMs)
+    {
+        var clauses = new List<string> { "m.agent_id = @f_agent" };
+        p.Add("f_agent", AgentId);
+        if (MemoryType is not null) { clauses.Add("m.memory_type = @f_type"); p.Add("f_type", MemoryType); }
+        if (MinImportance is not null) { clauses.Add("m.importance >= @f_min_imp"); p.Add("f_min_imp", MinImportance); }
+        if (MaxImportance is not null) { clauses.Add("m.importance <= @f_max_imp"); p.Add("f_max_imp", MaxImportance); }
+        if (SessionId is not null) { clauses.Add("m.session_id = @f_session"); p.Add("f_session", SessionId); }
+        if (SinceMs is not null) { clauses.Add("m.created_at >= @f_since"); p.Add("f_since", SinceMs); }
+        if (UntilMs is not null) { clauses.Add("m.created_at <= @f_until"); p.Add("f_until", UntilMs); }
+        if (Ids is not null) { clauses.Add("m.id IN @f_ids"); p.Add("f_ids", Ids); }
+        for (var i = 0; i < Tags.Count; i++)
+        {
+            clauses.Add($"EXISTS (SELECT 1 FROM memory_tags t WHERE t.tag = @f_tag{i} AND t.memory_seq = m.seq)");
+            p.Add($"f_tag{i}", Tags[i]);
+        }
+        if (!IncludeExpired)
+        {
+            clauses.Add("(m.expires_at IS NULL OR m.expires_at > @f_now)");
+            p.Add("f_now", nowMs);
+        }
+        return string.Join(" AND ", clauses);
+    }
+}

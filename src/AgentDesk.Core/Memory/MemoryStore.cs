@@ -1,0 +1,261 @@
+using System.Data.Common;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AgentDesk.Core.Storage;
+using Dapper;
+
+namespace AgentDesk.Core.Memory;
+
+/// <summary>Memories on disk: store (single, batch, idempotent by client id), read, update, forget.</summary>
+public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEvents events)
+{
+    internal const string Columns =
+        "m.seq, m.id, m.agent_id, m.content, m.memory_type, m.importance, m.tags, m.session_id, m.metadata, " +
+        "m.created_at, m.last_accessed_at, m.access_count, m.expires_at";
+
+    public long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <returns>The stored memory and whether it is new (false: a client id was replayed and updated).</returns>
+    public async Task<(Memory Memory, bool Created)> StoreAsync(NewMemory memory, CancellationToken ct = default)
+    {
+        var (stored, created) = await database.WriteAsync(
+            (connection, tx) => StoreManyAsync(connection, tx, [memory], ct), ct);
+        events.Publish(new DeskChange("memory", memory.AgentId));
+        return (stored[0], created[0]);
+    }
+
+    public async Task<IReadOnlyList<Memory>> StoreBatchAsync(IReadOnlyList<NewMemory> memories, CancellationToken ct = default)
+    {
+        var (stored, _) = await database.WriteAsync(
+            (connection, tx) => StoreManyAsync(connection, tx, memories, ct), ct);
+        foreach (var agentId in memories.Select(m => m.AgentId).Distinct())
+            events.Publish(new DeskChange("memory", agentId));
+        return stored;
+    }
+
+    /// <summary>Stores inside a caller's transaction, so a handoff can write its summary and end a session atomically.</summary>
+    public async Task<(IReadOnlyList<Memory> Stored, IReadOnlyList<bool> Created)> StoreManyAsync(
+        DbConnection connection, DbTransaction tx, IReadOnlyList<NewMemory> memories, CancellationToken ct)
+    {
+        await CheckSessionsAsync(connection, tx, memories, ct);
+        var now = NowMs;
+        var stored = new List<Memory>(memories.Count);
+        var created = new List<bool>(memories.Count);
+        foreach (var input in memories)
+        {
+            (long Seq, string AgentId, long CreatedAt, long AccessCount)? existing = null;
+            if (input.Id is not null)
+            {
+                foreach (var row0 in await connection.QueryAsync<(long, string, long, long)>(new CommandDefinition(
+                    "SELECT seq, agent_id, created_at, access_count FROM memories WHERE id = @Id", new { input.Id }, tx, cancellationToken: ct)))
+                    existing = row0;
+            }
+            if (existing is { } found && found.AgentId != input.AgentId)
+                throw DeskException.Conflict($"memory id '{input.Id}' already belongs to another agent");
+
+            var row = new
+            {
+                Id = input.Id ?? NewId("mem"),
+                input.AgentId,
+                input.Content,
+                input.MemoryType,
+                input.Importance,
+                Tags = JsonSerializer.Serialize(input.Tags),
+                input.SessionId,
+                Metadata = input.Metadata?.ToJsonString(),
+                CreatedAt = existing?.CreatedAt ?? input.CreatedAtMs ?? now,
+                LastAccessedAt = now,
+                ExpiresAt = input.ExpiresAtMs,
+                Embedding = input.Embedding is null ? null : MemoryMarshal.AsBytes(input.Embedding.AsSpan()).ToArray(),
+            };
+            long seq;
+            if (existing is { } replay)
+            {
+                seq = replay.Seq;
+                await connection.ExecuteAsync(new CommandDefinition("""
+                    UPDATE memories SET content = @Content, memory_type = @MemoryType, importance = @Importance, tags = @Tags,
+                        session_id = @SessionId, metadata = @Metadata, expires_at = @ExpiresAt, embedding = @Embedding
+                    WHERE seq = @Seq
+                    """, new { row.Content, row.MemoryType, row.Importance, row.Tags, row.SessionId, row.Metadata, row.ExpiresAt, row.Embedding, Seq = seq },
+                    tx, cancellationToken: ct));
+                await connection.ExecuteAsync(new CommandDefinition("DELETE FROM memory_tags WHERE memory_seq = @seq", new { seq }, tx, cancellationToken: ct));
+            }
+            else
+            {
+                seq = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+                    INSERT INTO memories (id, agent_id, content, memory_type, importance, tags, session_id, metadata,
+                                          created_at, last_accessed_at, access_count, expires_at, embedding)
+                    VALUES (@Id, @AgentId, @Content, @MemoryType, @Importance, @Tags, @SessionId, @Metadata,
+                            @CreatedAt, @LastAccessedAt, 0, @ExpiresAt, @Embedding)
+                    RETURNING seq
+                    """, row, tx, cancellationToken: ct));
+            }
+            if (input.Tags.Count > 0)
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO memory_tags (tag, memory_seq) VALUES (@Tag, @Seq)",
+                    input.Tags.Select(tag => new { Tag = tag, Seq = seq }), tx, cancellationToken: ct));
+
+            stored.Add(new Memory
+            {
+                Seq = seq,
+                Id = row.Id,
+                AgentId = input.AgentId,
+                Content = input.Content,
+                MemoryType = input.MemoryType,
+                Importance = input.Importance,
+                Tags = input.Tags,
+                SessionId = input.SessionId,
+                Metadata = input.Metadata is null ? null : (JsonObject)input.Metadata.DeepClone(),
+                CreatedAtMs = row.CreatedAt,
+                LastAccessedAtMs = now,
+                AccessCount = existing?.AccessCount ?? 0,
+                ExpiresAtMs = input.ExpiresAtMs,
+            });
+            created.Add(existing is null);
+        }
+        return (stored, created);
+    }
+
+    public Task<Memory?> GetAsync(string id, CancellationToken ct = default) =>
+        database.ReadAsync(async connection =>
+        {
+            var p = new DynamicParameters(new { id, now = NowMs });
+            var row = await connection.QuerySingleOrDefaultAsync<MemoryRow>(new CommandDefinition(
+                $"SELECT {Columns} FROM memories m WHERE m.id = @id AND (m.expires_at IS NULL OR m.expires_at > @now)", p, cancellationToken: ct));
+            return row?.ToMemory();
+        }, ct);
+
+    public Task<Memory> UpdateAsync(string id, string? agentId, MemoryPatch patch, CancellationToken ct = default) =>
+        database.WriteAsync(async (connection, tx) =>
+        {
+            var row = await connection.QuerySingleOrDefaultAsync<MemoryRow>(new CommandDefinition(
+                $"SELECT {Columns} FROM memories m WHERE m.id = @id", new { id }, tx, cancellationToken: ct));
+            if (row is null || (agentId is not null && row.AgentId != agentId))
+                throw DeskException.NotFound($"memory '{id}' not found");
+            var current = row.ToMemory();
+            var updated = current with
+            {
+                Content = patch.Content ?? current.Content,
+                Metadata = patch.Metadata ?? current.Metadata,
+                MemoryType = patch.MemoryType ?? current.MemoryType,
+                Importance = patch.Importance ?? current.Importance,
+                Tags = patch.Tags ?? current.Tags,
+            };
+            await connection.ExecuteAsync(new CommandDefinition("""
+                UPDATE memories SET content = @Content, metadata = @Metadata, memory_type = @MemoryType,
+                    importance = @Importance, tags = @Tags
+                WHERE seq = @Seq
+                """, new
+            {
+                updated.Content,
+                Metadata = updated.Metadata?.ToJsonString(),
+                updated.MemoryType,
+                updated.Importance,
+                Tags = JsonSerializer.Serialize(updated.Tags),
+                updated.Seq,
+            }, tx, cancellationToken: ct));
+            if (patch.Tags is not null)
+            {
+                await connection.ExecuteAsync(new CommandDefinition("DELETE FROM memory_tags WHERE memory_seq = @Seq", new { updated.Seq }, tx, cancellationToken: ct));
+                await connection.ExecuteAsync(new CommandDefinition("INSERT INTO memory_tags (tag, memory_seq) VALUES (@Tag, @Seq)",
+                    updated.Tags.Select(tag => new { Tag = tag, updated.Seq }), tx, cancellationToken: ct));
+            }
+            return updated;
+        }, ct);
+
+    public Task<bool> SetImportanceAsync(string agentId, string id, double importance, CancellationToken ct = default) =>
+        database.WriteAsync(async (connection, tx) => await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE memories SET importance = @importance WHERE id = @id AND agent_id = @agentId",
+            new { importance, id, agentId }, tx, cancellationToken: ct)) > 0, ct);
+
+    /// <summary>Deletes every memory matching the filter (expired ones included); returns how many.</summary>
+    public Task<int> DeleteAsync(MemoryFilter filter, CancellationToken ct = default) =>
+        database.WriteAsync(async (connection, tx) =>
+        {
+            var p = new DynamicParameters();
+            var where = (filter with { IncludeExpired = true }).ToSql(p, NowMs);
+            return await connection.ExecuteAsync(new CommandDefinition(
+                $"DELETE FROM memories WHERE seq IN (SELECT m.seq FROM memories m WHERE {where})", p, tx, cancellationToken: ct));
+        }, ct);
+
+    public enum Order { Newest, Importance }
+
+    public Task<IReadOnlyList<Memory>> ListAsync(MemoryFilter filter, int limit, int offset = 0, Order order = Order.Newest, CancellationToken ct = default) =>
+        database.ReadAsync(async connection =>
+        {
+            var p = new DynamicParameters(new { limit, offset });
+            var orderBy = order == Order.Newest ? "m.created_at DESC, m.seq DESC" : "m.importance DESC, m.created_at DESC";
+            var rows = await connection.QueryAsync<MemoryRow>(new CommandDefinition(
+                $"SELECT {Columns} FROM memories m WHERE {filter.ToSql(p, NowMs)} ORDER BY {orderBy} LIMIT @limit OFFSET @offset",
+                p, cancellationToken: ct));
+            return (IReadOnlyList<Memory>)rows.Select(r => r.ToMemory()).ToList();
+        }, ct);
+
+    public Task<long> CountAsync(MemoryFilter filter, CancellationToken ct = default) =>
+        database.ReadAsync(async connection =>
+        {
+            var p = new DynamicParameters();
+            return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                $"SELECT COUNT(*) FROM memories m WHERE {filter.ToSql(p, NowMs)}", p, cancellationToken: ct));
+        }, ct);
+
+    /// <summary>Adds recall hits to the access statistics: one update per memory, batched in one transaction.</summary>
+    public Task RecordAccessAsync(IReadOnlyDictionary<long, int> hitsBySeq, long atMs, CancellationToken ct = default) =>
+        database.WriteAsync(async (connection, tx) => await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE memories SET last_accessed_at = @At, access_count = access_count + @Hits WHERE seq = @Seq",
+            hitsBySeq.Select(h => new { At = atMs, Hits = h.Value, Seq = h.Key }), tx, cancellationToken: ct)), ct);
+
+    public static string NewId(string prefix) => $"{prefix}_{Guid.CreateVersion7():N}";
+
+    private static async Task CheckSessionsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<NewMemory> memories, CancellationToken ct)
+    {
+        var sessionIds = memories.Where(m => m.SessionId is not null).Select(m => m.SessionId!).Distinct().ToList();
+        if (sessionIds.Count == 0) return;
+        var owners = (await connection.QueryAsync<(string Id, string AgentId)>(new CommandDefinition(
+            "SELECT id, agent_id FROM sessions WHERE id IN @sessionIds", new { sessionIds }, tx, cancellationToken: ct)))
+            .ToDictionary(s => s.Id, s => s.AgentId);
+        foreach (var memory in memories.Where(m => m.SessionId is not null))
+        {
+            if (!owners.TryGetValue(memory.SessionId!, out var owner))
+                throw DeskException.NotFound($"session '{memory.SessionId}' not found");
+            if (owner != memory.AgentId)
+                throw DeskException.Invalid($"session '{memory.SessionId}' belongs to agent '{owner}', not '{memory.AgentId}'");
+        }
+    }
+}
+
+/// <summary>A memories row as Dapper reads it (columns matched with underscores).</summary>
+internal sealed class MemoryRow
+{
+    public long Seq { get; set; }
+    public string Id { get; set; } = "";
+    public string AgentId { get; set; } = "";
+    public string Content { get; set; } = "";
+    public string MemoryType { get; set; } = "";
+    public double Importance { get; set; }
+    public string Tags { get; set; } = "[]";
+    public string? SessionId { get; set; }
+    public string? Metadata { get; set; }
+    public long CreatedAt { get; set; }
+    public long LastAccessedAt { get; set; }
+    public long AccessCount { get; set; }
+    public long? ExpiresAt { get; set; }
+
+    public Memory ToMemory() => new()
+    {
+        Seq = Seq,
+        Id = Id,
+        AgentId = AgentId,
+        Content = Content,
+        MemoryType = MemoryType,
+        Importance = Importance,
+        Tags = JsonSerializer.Deserialize<List<string>>(Tags) ?? [],
+        SessionId = SessionId,
+        Metadata = Metadata is null ? null : JsonNode.Parse(Metadata)?.AsObject(),
+        CreatedAtMs = CreatedAt,
+        LastAccessedAtMs = LastAccessedAt,
+        AccessCount = AccessCount,
+        ExpiresAtMs = ExpiresAt,
+    };
+}

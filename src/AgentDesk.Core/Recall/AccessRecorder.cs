@@ -1,0 +1,35 @@
+using AgentDesk.Core.Memory;
+
+namespace AgentDesk.Core.Recall;
+
+/// <summary>
+/// Collects recall hits so <c>last_accessed_at</c>/<c>access_count</c> are written in batches off the
+/// request path; the host flushes it on a timer and at shutdown.
+/// </summary>
+public sealed class AccessRecorder(MemoryStore store, TimeProvider time)
+{
+    private readonly object _gate = new();
+    private Dictionary<long, int> _pending = [];
+
+    public void Record(IEnumerable<long> seqs)
+    {
+        lock (_gate)
+        {
+            foreach (var seq in seqs)
+                _pending[seq] = _pending.GetValueOrDefault(seq) + 1;
+        }
+    }
+
+    public async Task<int> FlushAsync(CancellationToken ct = default)
+    {
+        Dictionary<long, int> batch;
+        lock (_gate)
+        {
+            if (_pending.Count == 0) return 0;
+            batch = _pending;
+            _pending = [];
+        }
+        await store.RecordAccessAsync(batch, time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+        return batch.Count;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Data;
+using System.Data.Common;
+
+namespace AgentDesk.Core.Storage;
+
+/// <summary>
+/// Opens configured connections and runs write units in one transaction. On SQLite, writers queue
+/// in process (one writer is all the engine allows) so they never spin on SQLITE_BUSY.
+/// </summary>
+public sealed class DeskDatabase(ISqlDialect dialect)
+{
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+
+    static DeskDatabase() => Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
+
+    public ISqlDialect Dialect { get; } = dialect;
+
+    public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
+    {
+        var connection = Dialect.CreateConnection();
+        try
+        {
+            await connection.OpenAsync(ct);
+            await Dialect.ConfigureAsync(connection, ct);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        return await work(connection);
+    }
+
+    /// <summary>Runs <paramref name="work"/> in one transaction; it is durable when this returns.</summary>
+    public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct = default)
+    {
+        var serialize = Dialect.SerializeWrites;
+        if (serialize) await _writeGate.WaitAsync(ct);
+        try
+        {
+            await using var connection = await OpenAsync(ct);
+            await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.Serializable, ct);
+            var result = await work(connection, transaction);
+            await transaction.CommitAsync(ct);
+            return result;
+        }
+        finally
+        {
+            if (serialize) _writeGate.Release();
+        }
+    }
+}

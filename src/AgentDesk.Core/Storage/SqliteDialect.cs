@@ -1,0 +1,70 @@
+using System.Data.Common;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace AgentDesk.Core.Storage;
+
+public sealed class SqliteDialect : ISqlDialect
+{
+    private static readonly object InitLock = new();
+    private static bool _initialised;
+    private readonly string _connectionString;
+    private readonly bool _fullSync;
+
+    /// <param name="fullSync">
+    /// FULL fsyncs the WAL on every commit (survives power loss). NORMAL, the default, keeps every
+    /// acknowledged commit across a process kill — the WAL is written before the commit returns —
+    /// and only risks the last commits on an OS crash or power cut.
+    /// </param>
+    public SqliteDialect(string connectionString, bool fullSync = false)
+    {
+        lock (InitLock)
+        {
+            if (!_initialised)
+            {
+                SQLitePCL.Batteries_V2.Init();
+                _initialised = true;
+            }
+        }
+        _connectionString = new SqliteConnectionStringBuilder(connectionString)
+        {
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        _fullSync = fullSync;
+    }
+
+    public string Name => "sqlite";
+    public string MigrationsFolder => "Sqlite";
+    public bool SerializeWrites => true;
+
+    public static SqliteDialect ForFile(string path, bool fullSync = false)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+        return new SqliteDialect(new SqliteConnectionStringBuilder { DataSource = path }.ToString(), fullSync);
+    }
+
+    public DbConnection CreateConnection() => new SqliteConnection(_connectionString);
+
+    public Task ConfigureAsync(DbConnection connection, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            $"PRAGMA synchronous = {(_fullSync ? "FULL" : "NORMAL")}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+            cancellationToken: ct));
+
+    public Task PrepareDatabaseAsync(DbConnection connection, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition("PRAGMA journal_mode = WAL;", cancellationToken: ct));
+
+    public string LexicalCandidatesSql(string filterSql) => $"""
+        SELECT m.seq AS Seq, -bm25(memories_fts) AS TextScore
+        FROM memories_fts
+        JOIN memories m ON m.seq = memories_fts.rowid
+        WHERE memories_fts MATCH @match AND {filterSql}
+        ORDER BY bm25(memories_fts)
+        LIMIT @limit
+        """;
+
+    // Each term is quoted, so FTS5 operators in user text (AND, NEAR, *, ^, column filters) are inert.
+    public string LexicalMatchExpression(IReadOnlyList<string> terms) =>
+        string.Join(" OR ", terms.Select(t => "\"" + t.Replace("\"", "\"\"") + "\""));
+}

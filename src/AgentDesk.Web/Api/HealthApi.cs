@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using AgentDesk.Core.Storage;
+using Dapper;
+
+namespace AgentDesk.Web.Api;
+
+/// <summary>Liveness, readiness (database reachable and migrated) and version; no key needed.</summary>
+public static class HealthApi
+{
+    public static readonly string Version = typeof(HealthApi).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+    private static readonly Stopwatch Uptime = Stopwatch.StartNew();
+
+    public static void MapHealthApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health", (IConfiguration config) => ApiJson.Ok(new
+        {
+            status = "healthy",
+            version = Version,
+            instance = config["AgentDesk:InstanceName"],
+        }));
+        app.MapGet("/health/live", () => ApiJson.Ok(new { alive = true, version = Version, uptime_seconds = (long)Uptime.Elapsed.TotalSeconds }));
+        app.MapGet("/health/ready", async (HttpContext http, DeskDatabase database, StartupState startup) =>
+        {
+            if (!startup.Ready)
+            {
+                http.Response.Headers.RetryAfter = "1";
+                return Results.Json(new { status = "starting", starting = true, ready = false, reason = "applying migrations" }, ApiJson.Options, statusCode: 503);
+            }
+            try
+            {
+                var version = await database.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT MAX(version) FROM schema_version"), http.RequestAborted);
+                return ApiJson.Ok(new
+                {
+                    ready = true,
+                    version = Version,
+                    checks = new { database = new { status = "ok", message = $"{database.Dialect.Name}, schema version {version}" } },
+                });
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                http.Response.Headers.RetryAfter = "5";
+                return Results.Json(new
+                {
+                    ready = false,
+                    version = Version,
+                    checks = new { database = new { status = "error", message = e.Message } },
+                }, ApiJson.Options, statusCode: 503);
+            }
+        });
+    }
+}
+
+/// <summary>Set once the database is migrated; readiness answers 503 before that.</summary>
+public sealed class StartupState
+{
+    public volatile bool Ready;
+}

@@ -1,0 +1,31 @@
+using AgentDesk.Core;
+using AgentDesk.Core.Memory;
+using AgentDesk.Web.Auth;
+
+namespace AgentDesk.Web.Api;
+
+/// <summary>API key administration (scope <c>admin</c>): create (secret shown once), list, revoke.</summary>
+public static class KeysApi
+{
+    public static void MapKeysApi(this IEndpointRouteBuilder v1)
+    {
+        var keys = v1.MapGroup("/admin/keys").RequireScope(Scopes.Admin);
+        keys.MapPost("/", async (HttpContext http, ApiKeyStore store, ApiLimits limits) =>
+        {
+            var body = await limits.ReadAsync(http);
+            var name = body.RequiredString("name");
+            if (name.Length > 200) throw DeskException.Invalid("'name' must be at most 200 characters");
+            var scopes = body.StringList("scopes") ?? throw DeskException.Invalid($"'scopes' is required: any of {string.Join(", ", Scopes.All)}");
+            if (scopes.Count == 0 || scopes.Any(s => !Scopes.All.Contains(s)))
+                throw DeskException.Invalid($"'scopes' must be a non-empty list of {string.Join(", ", Scopes.All)}");
+            var agentIds = body.StringList("agent_ids")?.Select(a => MemoryRules.AgentId(a, "agent_ids[]")).Distinct().ToList();
+            var (key, secret) = await store.CreateAsync(name, scopes.Distinct().ToList(), agentIds, http.RequestAborted);
+            return ApiJson.Created(new { key, secret });
+        });
+        keys.MapGet("/", async (ApiKeyStore store, HttpContext http) => ApiJson.Ok(new { keys = await store.ListAsync(http.RequestAborted) }));
+        keys.MapDelete("/{id}", async (string id, ApiKeyStore store, HttpContext http) =>
+            await store.RevokeAsync(id, http.RequestAborted)
+                ? ApiJson.Ok(new { status = "ok", id, revoked = true })
+                : throw DeskException.NotFound($"API key '{id}' not found or already revoked"));
+    }
+}

@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using AgentDesk.Core.Memory;
+using AgentDesk.Core.Storage;
+using Dapper;
+
+namespace AgentDesk.Web.Auth;
+
+/// <summary>
+/// API keys: random secrets shown once, stored only as SHA-256 (the secrets are 256-bit random, so a
+/// fast hash is the right one — there is nothing to brute-force). The bootstrap root key comes from
+/// configuration and is compared by hash too.
+/// </summary>
+public sealed class ApiKeyStore(DeskDatabase database, TimeProvider time, string? rootKey)
+{
+    public sealed record KeyInfo(string Id, string Name, string Prefix, IReadOnlyList<string> Scopes, IReadOnlyList<string>? AgentIds, long CreatedAt, long? RevokedAt);
+
+    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
+    private readonly string? _rootHash = string.IsNullOrEmpty(rootKey) ? null : Hash(rootKey);
+    private readonly ConcurrentDictionary<string, (ApiCaller? Caller, DateTimeOffset Until)> _cache = new();
+
+    public bool HasRootKey => _rootHash is not null;
+
+    public async Task<ApiCaller?> AuthenticateAsync(string secret, CancellationToken ct = default)
+    {
+        var hash = Hash(secret);
+        if (_rootHash is not null && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(hash), Encoding.ASCII.GetBytes(_rootHash)))
+            return new ApiCaller("root", "root (configuration)", new HashSet<string>(Scopes.All), null);
+
+        var now = time.GetUtcNow();
+        if (_cache.TryGetValue(hash, out var hit) && hit.Until > now) return hit.Caller;
+        var row = await database.ReadAsync(connection => connection.QuerySingleOrDefaultAsync<KeyRow>(new CommandDefinition(
+            "SELECT id, name, scopes, agent_ids FROM api_keys WHERE key_hash = @hash AND revoked_at IS NULL", new { hash }, cancellationToken: ct)), ct);
+        var caller = row is null ? null : new ApiCaller(row.Id, row.Name,
+            new HashSet<string>(JsonSerializer.Deserialize<List<string>>(row.Scopes) ?? []),
+            row.AgentIds is null ? null : new HashSet<string>(JsonSerializer.Deserialize<List<string>>(row.AgentIds) ?? []));
+        _cache[hash] = (caller, now + CacheFor);
+        return caller;
+    }
+
+    /// <returns>The key's record and its secret, which is never shown again.</returns>
+    public async Task<(KeyInfo Key, string Secret)> CreateAsync(string name, IReadOnlyList<string> scopes, IReadOnlyList<string>? agentIds, CancellationToken ct = default)
+    {
+        var secret = "adk_" + Base64Url(RandomNumberGenerator.GetBytes(32));
+        var key = new KeyInfo(MemoryStore.NewId("key"), name, secret[..10], scopes, agentIds, time.GetUtcNow().ToUnixTimeSeconds(), null);
+        await database.WriteAsync((connection, tx) => connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO api_keys (id, name, prefix, key_hash, scopes, agent_ids, created_at)
+            VALUES (@Id, @Name, @Prefix, @Hash, @Scopes, @AgentIds, @CreatedAt)
+            """, new
+        {
+            key.Id, key.Name, key.Prefix, Hash = Hash(secret),
+            Scopes = JsonSerializer.Serialize(scopes),
+            AgentIds = agentIds is null ? null : JsonSerializer.Serialize(agentIds),
+            CreatedAt = key.CreatedAt * 1000,
+        }, tx, cancellationToken: ct)), ct);
+        return (key, secret);
+    }
+
+    public async Task<IReadOnlyList<KeyInfo>> ListAsync(CancellationToken ct = default) =>
+        (await database.ReadAsync(connection => connection.QueryAsync<KeyRow>(new CommandDefinition(
+            "SELECT id, name, prefix, scopes, agent_ids, created_at, revoked_at FROM api_keys ORDER BY created_at", cancellationToken: ct)), ct))
+        .Select(r => r.ToInfo()).ToList();
+
+    public async Task<bool> RevokeAsync(string id, CancellationToken ct = default)
+    {
+        var revoked = await database.WriteAsync((connection, tx) => connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE api_keys SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL",
+            new { id, now = time.GetUtcNow().ToUnixTimeMilliseconds() }, tx, cancellationToken: ct)), ct) > 0;
+        // A revoked key stops working on this instance at once; other instances within CacheFor.
+        _cache.Clear();
+        return revoked;
+    }
+
+    private static string Hash(string secret) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private sealed class KeyRow
+    {
+        public string Id { get; set; } = "";
+        public string Name { get; set; } = "";
+        public string Prefix { get; set; } = "";
+        public string Scopes { get; set; } = "[]";
+        public string? AgentIds { get; set; }
+        public long CreatedAt { get; set; }
+        public long? RevokedAt { get; set; }
+
+        public KeyInfo ToInfo() => new(Id, Name, Prefix, JsonSerializer.Deserialize<List<string>>(Scopes) ?? [],
+            AgentIds is null ? null : JsonSerializer.Deserialize<List<string>>(AgentIds), CreatedAt / 1000, RevokedAt / 1000);
+    }
+}

@@ -1,0 +1,68 @@
+using AgentDesk.Core.Storage;
+using AgentDesk.Web;
+using AgentDesk.Web.Api;
+using AgentDesk.Web.Auth;
+using AgentDesk.Web.Components;
+using AgentDesk.Web.Demo;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.FileProviders;
+using Radzen;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// The repository-root appsettings.Development.json, ranked just above the project's own JSON files
+// so environment variables and the command line still override it.
+if (builder.Environment.IsDevelopment() && RepoPaths.FindRoot(builder.Environment.ContentRootPath) is { } repoRoot)
+{
+    var sources = builder.Configuration.Sources;
+    var afterJson = sources.Select((s, i) => (s, i)).LastOrDefault(x => x.s is JsonConfigurationSource).i + 1;
+    var rootSettings = new JsonConfigurationSource
+    {
+        Path = "appsettings.Development.json",
+        FileProvider = new PhysicalFileProvider(repoRoot),
+        Optional = false,
+    };
+    sources.Insert(afterJson, rootSettings);
+}
+
+builder.Services.AddStorage(builder.Configuration, builder.Environment.ContentRootPath);
+builder.Services.AddMemory();
+builder.Services.AddRecall(builder.Configuration);
+builder.Services.AddApi(builder.Configuration);
+builder.Services.AddDemoData(builder.Configuration);
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddRadzenComponents();
+builder.WebHost.ConfigureKestrel(kestrel =>
+    kestrel.Limits.MaxRequestBodySize = builder.Configuration.GetValue("AgentDesk:Limits:MaxBodyBytes", 2L * 1024 * 1024));
+
+var app = builder.Build();
+
+await app.Services.GetRequiredService<Migrator>().MigrateAsync();
+await app.Services.GetRequiredService<DemoData>().SeedIfEnabledAsync();
+app.Services.GetRequiredService<StartupState>().Ready = true;
+
+app.UseWhen(ApiErrorMiddleware.IsApiPath, api => api.UseMiddleware<ApiErrorMiddleware>());
+app.UseStatusCodePages(ApiErrorMiddleware.WriteStatusBodyAsync);
+app.UseStaticFiles(new StaticFileOptions
+{
+    FileProvider = new PhysicalFileProvider(RepoPaths.AssetsFolder(app.Environment.ContentRootPath)),
+    RequestPath = "/assets",
+});
+app.UseRouting();
+app.UseWhen(http => http.Request.Path.StartsWithSegments("/v1"), v1 => v1.UseMiddleware<ApiKeyMiddleware>());
+app.UseAntiforgery();
+
+app.MapHealthApi();
+var v1 = app.MapGroup("/v1");
+v1.MapSessionsApi();
+v1.MapMemoryApi();
+v1.MapAgentsApi();
+v1.MapNamespacesApi();
+v1.MapKeysApi();
+
+app.MapStaticAssets();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+app.Run();
+
+public partial class Program { }

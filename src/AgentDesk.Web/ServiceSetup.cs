@@ -1,0 +1,83 @@
+using AgentDesk.Core;
+using AgentDesk.Core.Memory;
+using AgentDesk.Core.Recall;
+using AgentDesk.Core.Storage;
+using AgentDesk.Web.Api;
+using AgentDesk.Web.Auth;
+
+namespace AgentDesk.Web;
+
+/// <summary>One <c>Add…</c> per feature, called by name from Program.cs.</summary>
+public static class ServiceSetup
+{
+    public static IServiceCollection AddStorage(this IServiceCollection services, IConfiguration config, string contentRoot)
+    {
+        var section = config.GetSection("AgentDesk:Storage");
+        var provider = section["Provider"] ?? "sqlite";
+        if (!provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"AgentDesk:Storage:Provider '{provider}' is not supported; use 'sqlite'");
+        var path = Path.GetFullPath(section["Path"] ?? "data/agentdesk.db", contentRoot);
+        services.AddSingleton<ISqlDialect>(SqliteDialect.ForFile(path, section.GetValue("FullSync", false)));
+        services.AddSingleton<DeskDatabase>();
+        services.AddSingleton<Migrator>();
+        services.AddSingleton(TimeProvider.System);
+        return services;
+    }
+
+    public static IServiceCollection AddMemory(this IServiceCollection services)
+    {
+        services.AddSingleton<DeskEvents>();
+        services.AddSingleton<MemoryStore>();
+        services.AddSingleton<SessionStore>();
+        services.AddSingleton<AgentDirectory>();
+        services.AddSingleton<NamespaceStore>();
+        return services;
+    }
+
+    public static IServiceCollection AddRecall(this IServiceCollection services, IConfiguration config)
+    {
+        var halfLifeDays = config.GetValue("AgentDesk:Recall:RecencyHalfLifeDays", 14.0);
+        services.AddSingleton(new RankingOptions { RecencyHalfLife = TimeSpan.FromDays(halfLifeDays) });
+        services.AddSingleton<RecallService>();
+        services.AddSingleton<AccessRecorder>();
+        services.AddHostedService<AccessFlushService>();
+        return services;
+    }
+
+    public static IServiceCollection AddApi(this IServiceCollection services, IConfiguration config)
+    {
+        var limits = config.GetSection("AgentDesk:Limits").Get<ApiLimits>() ?? new ApiLimits();
+        services.AddSingleton(limits);
+        services.AddSingleton<StartupState>();
+        // The environment variable wins over configuration files, as operators expect for secrets.
+        var rootKey = Environment.GetEnvironmentVariable("AGENTDESK_ROOT_API_KEY") is { Length: > 0 } fromEnv ? fromEnv : config["AgentDesk:RootApiKey"];
+        services.AddSingleton(sp => new ApiKeyStore(sp.GetRequiredService<DeskDatabase>(), sp.GetRequiredService<TimeProvider>(), rootKey));
+        return services;
+    }
+}
+
+/// <summary>Writes recall access statistics in the background, and once more at shutdown.</summary>
+public sealed class AccessFlushService(AccessRecorder recorder, ILogger<AccessFlushService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken)) await FlushAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await FlushAsync(CancellationToken.None);
+    }
+
+    private async Task FlushAsync(CancellationToken ct)
+    {
+        try { await recorder.FlushAsync(ct); }
+        catch (Exception e) when (e is not OperationCanceledException) { logger.LogWarning(e, "could not record recall access statistics"); }
+    }
+}
