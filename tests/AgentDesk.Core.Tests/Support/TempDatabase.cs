@@ -1,0 +1,46 @@
+using AgentDesk.Core;
+using AgentDesk.Core.Memory;
+using AgentDesk.Core.Recall;
+using AgentDesk.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace AgentDesk.Core.Tests.Support;
+
+/// <summary>A migrated SQLite file of its own, with the stores wired as the host wires them.</summary>
+public sealed class TempDatabase : IAsyncLifetime
+{
+    public string Directory { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "agentdesk-core-tests", Guid.NewGuid().ToString("N"));
+    public string Path => System.IO.Path.Combine(Directory, "core.db");
+    public ManualClock Clock { get; } = new(DateTimeOffset.Parse("2026-03-01T12:00:00Z"));
+    public DeskDatabase Database { get; private set; } = null!;
+    public DeskEvents Events { get; } = new();
+    public MemoryStore Memories { get; private set; } = null!;
+    public SessionStore Sessions { get; private set; } = null!;
+    public AccessRecorder Access { get; private set; } = null!;
+    public RecallService Recall { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Database = new DeskDatabase(SqliteDialect.ForFile(Path));
+        await new Migrator(Database).MigrateAsync();
+        Memories = new MemoryStore(Database, Clock, Events);
+        Sessions = new SessionStore(Database, Clock, Events);
+        Access = new AccessRecorder(Memories, Clock);
+        Recall = new RecallService(Database, Access, new RankingOptions(), Clock);
+    }
+
+    public Task DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>A clock the test moves by hand.</summary>
+public sealed class ManualClock(DateTimeOffset start) : TimeProvider
+{
+    public DateTimeOffset Now { get; set; } = start;
+    public override DateTimeOffset GetUtcNow() => Now;
+    public void Advance(TimeSpan by) => Now += by;
+}

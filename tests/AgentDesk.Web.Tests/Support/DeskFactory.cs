@@ -1,0 +1,84 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace AgentDesk.Web.Tests.Support;
+
+/// <summary>
+/// The real host over a fresh SQLite file of its own (deleted on dispose), with a known root key.
+/// One instance per test class (IClassFixture) keeps classes independent and parallel.
+/// </summary>
+public sealed class DeskFactory : WebApplicationFactory<Program>
+{
+    public string RootKey { get; } = Environment.GetEnvironmentVariable("AGENTDESK_ROOT_API_KEY") is { Length: > 0 } k ? k : "test-root-key";
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "agentdesk-tests", Guid.NewGuid().ToString("N"));
+    public string DatabasePath => Path.Combine(DataDirectory, "agentdesk.db");
+
+    /// <summary>Extra settings for a derived fixture (e.g. a tiny body limit).</summary>
+    public Dictionary<string, string?> Settings { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("AgentDesk:Storage:Path", DatabasePath);
+        builder.UseSetting("AgentDesk:RootApiKey", RootKey);
+        builder.UseSetting("AgentDesk:DemoData", "false");
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+    }
+
+    /// <summary>A client that sends the root key.</summary>
+    public HttpClient Root() => WithKey(RootKey);
+
+    public HttpClient WithKey(string? key)
+    {
+        var client = CreateClient();
+        if (key is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    /// <summary>Creates a scoped API key through the admin API and returns its secret.</summary>
+    public async Task<string> CreateKeyAsync(string[] scopes, string[]? agentIds = null)
+    {
+        var response = await Root().PostAsJsonAsync("/v1/admin/keys", new { name = "test key", scopes, agent_ids = agentIds });
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return body.GetProperty("secret").GetString()!;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+public static class HttpTestExtensions
+{
+    public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string url, object body) =>
+        client.PostAsJsonAsync(url, body);
+
+    public static Task<HttpResponseMessage> PostRawAsync(this HttpClient client, string url, string raw) =>
+        client.PostAsync(url, new StringContent(raw, Encoding.UTF8, "application/json"));
+
+    public static async Task<JsonElement> JsonAsync(this HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Asserts the status and the API.md error body, and returns the body.</summary>
+    public static async Task<JsonElement> AssertErrorAsync(this HttpResponseMessage response, int status, string code)
+    {
+        var body = await response.JsonAsync();
+        Assert.True((int)response.StatusCode == status, $"expected {status}, got {(int)response.StatusCode}: {body}");
+        Assert.Equal(code, body.GetProperty("code").GetString());
+        Assert.Equal(status, body.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrWhiteSpace(body.GetProperty("error").GetString()));
+        Assert.StartsWith("application/json", response.Content.Headers.ContentType?.MediaType);
+        return body;
+    }
+}
