@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test: core units, the HTTP API over WebApplicationFactory, and the browser/process
+# end-to-end suite. Ends with one "N passed, N failed, N skipped" line; exits non-zero on any failure.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+scripts/setup.sh test || exit 1
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build AgentDesk.sln -c Debug -nologo -clp:ErrorsOnly || { echo "0 passed, 1 failed"; echo "build failed" >&2; exit 1; }
+
+log="$(mktemp)"
+dotnet test AgentDesk.sln -c Debug --no-build --nologo --blame-hang-timeout 10m 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# Sum the per-assembly summaries ("Passed!  - Failed: 0, Passed: 65, Skipped: 0, Total: 65").
+read -r passed failed skipped < <(awk '
+  /(Passed|Failed)! +- Failed:/ {
+    for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1));
+      if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+  }
+  END { print p+0, f+0, s+0 }' "$log")
+rm -f "$log"
+if [[ "$status" != "0" && "$failed" == "0" ]]; then failed=1; fi
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+exit "$status"
