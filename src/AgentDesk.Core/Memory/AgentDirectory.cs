@@ -16,7 +16,8 @@ public sealed class AgentDirectory(DeskDatabase database, TimeProvider time)
         database.ReadAsync(async connection =>
         {
             var restrict = agentIds is null ? "" : "WHERE agent_id IN @agentIds";
-            var rows = await connection.QueryAsync<AgentSummary>(new CommandDefinition($"""
+            // A tuple, not the record: Dapper wants a record's exact column types, and an empty result has none.
+            var rows = await connection.QueryAsync<(string AgentId, long MemoryCount, long SessionCount, long ActiveSessions)>(new CommandDefinition($"""
                 SELECT agent_id AS AgentId, SUM(mc) AS MemoryCount, SUM(sc) AS SessionCount, SUM(ac) AS ActiveSessions
                 FROM (
                     SELECT agent_id, COUNT(*) AS mc, 0 AS sc, 0 AS ac FROM memories {restrict} GROUP BY agent_id
@@ -26,7 +27,7 @@ public sealed class AgentDirectory(DeskDatabase database, TimeProvider time)
                 GROUP BY agent_id
                 ORDER BY agent_id
                 """, new { agentIds }, cancellationToken: ct));
-            return (IReadOnlyList<AgentSummary>)rows.ToList();
+            return (IReadOnlyList<AgentSummary>)rows.Select(r => new AgentSummary(r.AgentId, r.MemoryCount, r.SessionCount, r.ActiveSessions)).ToList();
         }, ct);
 
     /// <returns>null when the agent has neither memories nor sessions.</returns>

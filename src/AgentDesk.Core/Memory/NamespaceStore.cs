@@ -1,5 +1,6 @@
 using AgentDesk.Core.Storage;
 using Dapper;
+using NamespaceRow = (string Name, long Dimension, string Distance, long VectorCount);
 
 namespace AgentDesk.Core.Memory;
 
@@ -27,8 +28,8 @@ public sealed class NamespaceStore(DeskDatabase database, TimeProvider time)
         database.ReadAsync(connection => GetAsync(connection, null, name, ct), ct);
 
     public Task<IReadOnlyList<Namespace>> ListAsync(CancellationToken ct = default) =>
-        database.ReadAsync(async connection => (IReadOnlyList<Namespace>)(await connection.QueryAsync<Namespace>(new CommandDefinition(
-            $"{Select} ORDER BY n.name", cancellationToken: ct))).ToList(), ct);
+        database.ReadAsync(async connection => (IReadOnlyList<Namespace>)(await connection.QueryAsync<NamespaceRow>(new CommandDefinition(
+            $"{Select} ORDER BY n.name", cancellationToken: ct))).Select(ToNamespace).ToList(), ct);
 
     public Task<bool> DeleteAsync(string name, CancellationToken ct = default) =>
         database.WriteAsync(async (connection, tx) => await connection.ExecuteAsync(new CommandDefinition(
@@ -39,5 +40,10 @@ public sealed class NamespaceStore(DeskDatabase database, TimeProvider time)
         "(SELECT COUNT(*) FROM memories m WHERE m.agent_id = n.name) AS VectorCount FROM namespaces n";
 
     private static async Task<Namespace?> GetAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, string name, CancellationToken ct) =>
-        await connection.QuerySingleOrDefaultAsync<Namespace>(new CommandDefinition($"{Select} WHERE n.name = @name", new { name }, tx, cancellationToken: ct));
+        (await connection.QueryAsync<NamespaceRow>(new CommandDefinition($"{Select} WHERE n.name = @name", new { name }, tx, cancellationToken: ct)))
+        .Select(ToNamespace).SingleOrDefault();
+
+    // Read as a tuple, not the record: Dapper wants a record's exact column types, and SQLite reports Int64 for
+    // INTEGER (the record has int) and no type at all for the subquery column of an empty result.
+    private static Namespace ToNamespace(NamespaceRow row) => new(row.Name, (int)row.Dimension, row.Distance, row.VectorCount);
 }
