@@ -40,7 +40,7 @@ public static class ServiceSetup
         services.AddSingleton(new RankingOptions { RecencyHalfLife = TimeSpan.FromDays(halfLifeDays) });
         services.AddSingleton<RecallService>();
         services.AddSingleton<AccessRecorder>();
-        services.AddHostedService<AccessFlushService>();
+        services.AddHostedService<MemoryMaintenanceService>();
         return services;
     }
 
@@ -56,15 +56,31 @@ public static class ServiceSetup
     }
 }
 
-/// <summary>Writes recall access statistics in the background, and once more at shutdown.</summary>
-public sealed class AccessFlushService(AccessRecorder recorder, ILogger<AccessFlushService> logger) : BackgroundService
+/// <summary>
+/// Background upkeep: writes recall access statistics every half second (and once more at
+/// shutdown), and deletes expired memories every minute so counts and the database stay honest.
+/// </summary>
+public sealed class MemoryMaintenanceService(
+    AccessRecorder recorder, MemoryStore memories, IConfiguration config, ILogger<MemoryMaintenanceService> logger) : BackgroundService
 {
+    private static readonly TimeSpan FlushEvery = TimeSpan.FromMilliseconds(500);
+
+    /// <summary><c>AgentDesk:Maintenance:PurgeIntervalSeconds</c>; 0 turns the sweeper off.</summary>
+    private readonly TimeSpan _purgeEvery = TimeSpan.FromSeconds(config.GetValue("AgentDesk:Maintenance:PurgeIntervalSeconds", 60));
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        using var timer = new PeriodicTimer(FlushEvery);
+        var nextPurge = DateTime.UtcNow;
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken)) await FlushAsync(stoppingToken);
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await RunAsync("record recall access statistics", () => recorder.FlushAsync(stoppingToken));
+                if (_purgeEvery <= TimeSpan.Zero || DateTime.UtcNow < nextPurge) continue;
+                nextPurge = DateTime.UtcNow + _purgeEvery;
+                await RunAsync("delete expired memories", () => memories.PurgeExpiredAsync(ct: stoppingToken));
+            }
         }
         catch (OperationCanceledException) { }
     }
@@ -72,12 +88,12 @@ public sealed class AccessFlushService(AccessRecorder recorder, ILogger<AccessFl
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await FlushAsync(CancellationToken.None);
+        await RunAsync("record recall access statistics", () => recorder.FlushAsync(CancellationToken.None));
     }
 
-    private async Task FlushAsync(CancellationToken ct)
+    private async Task RunAsync(string what, Func<Task<int>> work)
     {
-        try { await recorder.FlushAsync(ct); }
-        catch (Exception e) when (e is not OperationCanceledException) { logger.LogWarning(e, "could not record recall access statistics"); }
+        try { await work(); }
+        catch (Exception e) when (e is not OperationCanceledException) { logger.LogWarning(e, "could not {What}", what); }
     }
 }

@@ -179,6 +179,12 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
                 $"DELETE FROM memories WHERE seq IN (SELECT m.seq FROM memories m WHERE {where})", p, tx, cancellationToken: ct));
         }, ct);
 
+    /// <summary>Deletes up to <paramref name="limit"/> expired memories (they are already invisible to reads).</summary>
+    public Task<int> PurgeExpiredAsync(int limit = 1000, CancellationToken ct = default) =>
+        database.WriteAsync(async (connection, tx) => await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM memories WHERE seq IN (SELECT seq FROM memories WHERE expires_at IS NOT NULL AND expires_at <= @now LIMIT @limit)",
+            new { now = NowMs, limit }, tx, cancellationToken: ct)), ct);
+
     public enum Order { Newest, Importance }
 
     public Task<IReadOnlyList<Memory>> ListAsync(MemoryFilter filter, int limit, int offset = 0, Order order = Order.Newest, CancellationToken ct = default) =>

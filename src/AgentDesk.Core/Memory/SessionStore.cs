@@ -22,7 +22,7 @@ public sealed class SessionStore(DeskDatabase database, TimeProvider time, DeskE
                 if (existing is not null)
                     return existing.AgentId == agentId
                         ? (existing, false)
-                        : throw DeskException.Conflict($"session id '{id}' already belongs to agent '{existing.AgentId}'");
+                        : throw DeskException.Conflict($"session id '{id}' is already taken by another agent");
             }
             var session = new Session
             {

@@ -82,11 +82,48 @@ public sealed class JsonArgs : Args
         try
         {
             using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 32 });
+            RequireReadableText(document.RootElement);
             return Of(document.RootElement.Clone());
         }
         catch (JsonException e)
         {
             throw DeskException.Invalid($"the request body is not valid JSON: {e.Message.Split(" Path:")[0]}");
+        }
+    }
+
+    /// <summary>
+    /// Valid JSON may escape an unpaired UTF-16 surrogate (<c>"\ud800"</c>); System.Text.Json then throws
+    /// wherever that string or name is read or re-written, so such a body is refused here, once.
+    /// </summary>
+    private static void RequireReadableText(JsonElement element)
+    {
+        try
+        {
+            Walk(element);
+        }
+        catch (InvalidOperationException)
+        {
+            throw DeskException.Invalid("the request body contains a string with an unpaired UTF-16 surrogate escape");
+        }
+
+        static void Walk(JsonElement e)
+        {
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.String:
+                    e.GetString();
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var item in e.EnumerateArray()) Walk(item);
+                    break;
+                case JsonValueKind.Object:
+                    foreach (var property in e.EnumerateObject())
+                    {
+                        _ = property.Name;
+                        Walk(property.Value);
+                    }
+                    break;
+            }
         }
     }
 

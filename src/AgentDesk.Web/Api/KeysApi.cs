@@ -19,6 +19,10 @@ public static class KeysApi
             if (scopes.Count == 0 || scopes.Any(s => !Scopes.All.Contains(s)))
                 throw DeskException.Invalid($"'scopes' must be a non-empty list of {string.Join(", ", Scopes.All)}");
             var agentIds = body.StringList("agent_ids")?.Select(a => MemoryRules.AgentId(a, "agent_ids[]")).Distinct().ToList();
+            // An admin key restricted to some agents may only mint keys within those agents.
+            var caller = http.Caller();
+            if (caller.AgentIds is not null && (agentIds is null || agentIds.Any(a => !caller.MaySee(a))))
+                throw new DeskException("INSUFFICIENT_SCOPE", 403, "this key is restricted to some agents; the keys it creates must name 'agent_ids' within them");
             var (key, secret) = await store.CreateAsync(name, scopes.Distinct().ToList(), agentIds, http.RequestAborted);
             return ApiJson.Created(new { key, secret });
         });

@@ -194,8 +194,9 @@ public static class MemoryApi
             throw DeskException.Invalid($"an item's 'agent_id' ('{own}') differs from the request's ('{agentId}')");
         var ttl = item.Number("ttl_seconds");
         if (ttl is <= 0 or > 315_360_000) throw DeskException.Invalid("'ttl_seconds' must be a positive number of seconds (at most ten years)");
-        var expiresAt = item.TimeMs("expires_at")
-            ?? (ttl is { } seconds ? time.GetUtcNow().ToUnixTimeMilliseconds() + (long)(seconds * 1000) : null);
+        var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var expiresAt = item.TimeMs("expires_at") ?? (ttl is { } seconds ? nowMs + (long)(seconds * 1000) : null);
+        if (expiresAt <= nowMs) throw DeskException.Invalid("'expires_at' is in the past: the memory would never be visible");
         return new NewMemory
         {
             Id = item.String("id") is { } id ? MemoryRules.ClientId(id, "id") : null,

@@ -9,9 +9,10 @@ namespace AgentDesk.Web.Tests.Support;
 
 /// <summary>
 /// The real host over a fresh SQLite file of its own (deleted on dispose), with a known root key.
-/// One instance per test class (IClassFixture) keeps classes independent and parallel.
+/// One instance per test class (IClassFixture) keeps classes independent and parallel. Not sealed:
+/// a derived fixture sets <see cref="Settings"/> in its constructor (the host is built lazily).
 /// </summary>
-public sealed class DeskFactory : WebApplicationFactory<Program>
+public class DeskFactory : WebApplicationFactory<Program>
 {
     public string RootKey { get; } = Environment.GetEnvironmentVariable("AGENTDESK_ROOT_API_KEY") is { Length: > 0 } k ? k : "test-root-key";
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "agentdesk-tests", Guid.NewGuid().ToString("N"));
@@ -26,6 +27,8 @@ public sealed class DeskFactory : WebApplicationFactory<Program>
         builder.UseSetting("AgentDesk:Storage:Path", DatabasePath);
         builder.UseSetting("AgentDesk:RootApiKey", RootKey);
         builder.UseSetting("AgentDesk:DemoData", "false");
+        // Tests observe expired memories through the API; the sweeper would make that a race.
+        builder.UseSetting("AgentDesk:Maintenance:PurgeIntervalSeconds", "0");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
     }
 
