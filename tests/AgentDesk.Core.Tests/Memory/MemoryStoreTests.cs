@@ -5,54 +5,50 @@ using AgentDesk.Core.Tests.Support;
 
 namespace AgentDesk.Core.Tests.Memory;
 
-public sealed class MemoryStoreTests : IAsyncLifetime
+public sealed class MemoryStoreTests : DatabaseTest
 {
-    private readonly TempDatabase _db = new();
-    public Task InitializeAsync() => _db.InitializeAsync();
-    public Task DisposeAsync() => _db.DisposeAsync();
-
     private static NewMemory New(string content, string agent = "bot", params string[] tags) =>
         new() { AgentId = agent, Content = content, Tags = tags };
 
     [Fact]
     public async Task Store_ThenGet_RoundTripsEveryField()
     {
-        var (stored, created) = await _db.Memories.StoreAsync(new NewMemory
+        var (stored, created) = await Db.Memories.StoreAsync(new NewMemory
         {
             AgentId = "bot", Content = "refund promised", MemoryType = MemoryTypes.Semantic, Importance = 0.8,
             Tags = ["commitment", "billing"], Metadata = new JsonObject { ["channel"] = "chat" },
-            ExpiresAtMs = _db.Clock.Now.AddDays(1).ToUnixTimeMilliseconds(),
+            ExpiresAtMs = Db.Clock.Now.AddDays(1).ToUnixTimeMilliseconds(),
         });
-        var read = await _db.Memories.GetAsync(stored.Id);
+        var read = await Db.Memories.GetAsync(stored.Id);
         Assert.True(created);
         Assert.NotNull(read);
         Assert.StartsWith("mem_", read.Id);
         Assert.Equal(("bot", "refund promised", "semantic", 0.8), (read.AgentId, read.Content, read.MemoryType, read.Importance));
         Assert.Equal(["commitment", "billing"], read.Tags);
         Assert.Equal("chat", read.Metadata!["channel"]!.GetValue<string>());
-        Assert.Equal(_db.Clock.Now.ToUnixTimeSeconds(), read.CreatedAt);
-        Assert.Equal(_db.Clock.Now.AddDays(1).ToUnixTimeSeconds(), read.ExpiresAt);
+        Assert.Equal(Db.Clock.Now.ToUnixTimeSeconds(), read.CreatedAt);
+        Assert.Equal(Db.Clock.Now.AddDays(1).ToUnixTimeSeconds(), read.ExpiresAt);
     }
 
     [Fact]
     public async Task Store_SameClientIdTwice_UpdatesOneMemory()
     {
-        var (first, firstCreated) = await _db.Memories.StoreAsync(New("v1") with { Id = "client-1" });
-        _db.Clock.Advance(TimeSpan.FromMinutes(1));
-        var (second, secondCreated) = await _db.Memories.StoreAsync(New("v2", "bot", "t") with { Id = "client-1" });
+        var (first, firstCreated) = await Db.Memories.StoreAsync(New("v1") with { Id = "client-1" });
+        Db.Clock.Advance(TimeSpan.FromMinutes(1));
+        var (second, secondCreated) = await Db.Memories.StoreAsync(New("v2", "bot", "t") with { Id = "client-1" });
         Assert.True(firstCreated);
         Assert.False(secondCreated);
         Assert.Equal(first.CreatedAt, second.CreatedAt);
-        Assert.Equal(1, await _db.Memories.CountAsync(new MemoryFilter { AgentId = "bot" }));
-        Assert.Equal("v2", (await _db.Memories.GetAsync("client-1"))!.Content);
-        Assert.Equal(1, await _db.Memories.CountAsync(new MemoryFilter { AgentId = "bot", Tags = ["t"] }));
+        Assert.Equal(1, await Db.Memories.CountAsync(new MemoryFilter { AgentId = "bot" }));
+        Assert.Equal("v2", (await Db.Memories.GetAsync("client-1"))!.Content);
+        Assert.Equal(1, await Db.Memories.CountAsync(new MemoryFilter { AgentId = "bot", Tags = ["t"] }));
     }
 
     [Fact]
     public async Task Store_ClientIdOfAnotherAgent_Conflicts()
     {
-        await _db.Memories.StoreAsync(New("mine", "a") with { Id = "shared" });
-        var error = await Assert.ThrowsAsync<DeskException>(() => _db.Memories.StoreAsync(New("theirs", "b") with { Id = "shared" }));
+        await Db.Memories.StoreAsync(New("mine", "a") with { Id = "shared" });
+        var error = await Assert.ThrowsAsync<DeskException>(() => Db.Memories.StoreAsync(New("theirs", "b") with { Id = "shared" }));
         Assert.Equal(409, error.Status);
     }
 
@@ -60,62 +56,74 @@ public sealed class MemoryStoreTests : IAsyncLifetime
     public async Task StoreBatch_OneItemWithUnknownSession_WritesNothing()
     {
         var batch = new[] { New("ok 1"), New("ok 2") with { SessionId = "sess_missing" }, New("ok 3") };
-        var error = await Assert.ThrowsAsync<DeskException>(() => _db.Memories.StoreBatchAsync(batch));
+        var error = await Assert.ThrowsAsync<DeskException>(() => Db.Memories.StoreBatchAsync(batch));
         Assert.Equal(404, error.Status);
-        Assert.Equal(0, await _db.Memories.CountAsync(new MemoryFilter { AgentId = "bot" }));
+        Assert.Equal(0, await Db.Memories.CountAsync(new MemoryFilter { AgentId = "bot" }));
     }
 
     [Fact]
     public async Task Store_SessionOfAnotherAgent_IsRefused()
     {
-        var (session, _) = await _db.Sessions.StartAsync("other", null, null);
-        var error = await Assert.ThrowsAsync<DeskException>(() => _db.Memories.StoreAsync(New("x") with { SessionId = session.Id }));
+        var (session, _) = await Db.Sessions.StartAsync("other", null, null);
+        var error = await Assert.ThrowsAsync<DeskException>(() => Db.Memories.StoreAsync(New("x") with { SessionId = session.Id }));
         Assert.Equal(400, error.Status);
     }
 
     [Fact]
     public async Task Update_Content_ReindexesForRecall()
     {
-        var (stored, _) = await _db.Memories.StoreAsync(New("the router is broken"));
-        await _db.Memories.UpdateAsync(stored.Id, "bot", new MemoryPatch { Content = "the modem is replaced", Tags = ["hardware"] });
-        var oldWord = await _db.Recall.RecallAsync(new RecallRequest { Filter = new MemoryFilter { AgentId = "bot", Tags = ["nothing"] }, Query = "router" });
-        var newWord = await _db.Recall.RecallAsync(new RecallRequest { Filter = new MemoryFilter { AgentId = "bot" }, Query = "modem" });
+        var (stored, _) = await Db.Memories.StoreAsync(New("the router is broken"));
+        await Db.Memories.UpdateAsync(stored.Id, "bot", new MemoryPatch { Content = "the modem is replaced", Tags = ["hardware"] });
+        var oldWord = await Db.Recall.RecallAsync(new RecallRequest { Filter = new MemoryFilter { AgentId = "bot", Tags = ["nothing"] }, Query = "router" });
+        var newWord = await Db.Recall.RecallAsync(new RecallRequest { Filter = new MemoryFilter { AgentId = "bot" }, Query = "modem" });
         Assert.Empty(oldWord);
         Assert.NotNull(Assert.Single(newWord).TextScore);
-        Assert.Equal(1, await _db.Memories.CountAsync(new MemoryFilter { AgentId = "bot", Tags = ["hardware"] }));
+        Assert.Equal(1, await Db.Memories.CountAsync(new MemoryFilter { AgentId = "bot", Tags = ["hardware"] }));
     }
 
     [Fact]
     public async Task Delete_ByTagsAndSession_RemovesOnlyTheIntersection()
     {
-        var (session, _) = await _db.Sessions.StartAsync("bot", null, null);
-        await _db.Memories.StoreBatchAsync(
+        var (session, _) = await Db.Sessions.StartAsync("bot", null, null);
+        await Db.Memories.StoreBatchAsync(
         [
             New("a", "bot", "x") with { SessionId = session.Id },
             New("b", "bot", "x"),
             New("c", "bot", "y") with { SessionId = session.Id },
         ]);
-        var deleted = await _db.Memories.DeleteAsync(new MemoryFilter { AgentId = "bot", Tags = ["x"], SessionId = session.Id });
+        var deleted = await Db.Memories.DeleteAsync(new MemoryFilter { AgentId = "bot", Tags = ["x"], SessionId = session.Id });
         Assert.Equal(1, deleted);
-        Assert.Equal(2, await _db.Memories.CountAsync(new MemoryFilter { AgentId = "bot" }));
-        Assert.Empty(await _db.Recall.RecallAsync(new RecallRequest { Filter = new MemoryFilter { AgentId = "bot", Tags = ["x"], SessionId = session.Id }, Query = "a" }));
+        Assert.Equal(2, await Db.Memories.CountAsync(new MemoryFilter { AgentId = "bot" }));
+        Assert.Empty(await Db.Recall.RecallAsync(new RecallRequest { Filter = new MemoryFilter { AgentId = "bot", Tags = ["x"], SessionId = session.Id }, Query = "a" }));
     }
 
     [Fact]
     public async Task Get_Expired_IsInvisible()
     {
-        var (stored, _) = await _db.Memories.StoreAsync(New("soon gone") with { ExpiresAtMs = _db.Clock.Now.AddMinutes(5).ToUnixTimeMilliseconds() });
-        Assert.NotNull(await _db.Memories.GetAsync(stored.Id));
-        _db.Clock.Advance(TimeSpan.FromMinutes(6));
-        Assert.Null(await _db.Memories.GetAsync(stored.Id));
+        var (stored, _) = await Db.Memories.StoreAsync(New("soon gone") with { ExpiresAtMs = Db.Clock.Now.AddMinutes(5).ToUnixTimeMilliseconds() });
+        Assert.NotNull(await Db.Memories.GetAsync(stored.Id));
+        Db.Clock.Advance(TimeSpan.FromMinutes(6));
+        Assert.Null(await Db.Memories.GetAsync(stored.Id));
+    }
+
+    [Fact]
+    public async Task PurgeExpired_DeletesOnlyExpiredMemories()
+    {
+        await Db.Memories.StoreAsync(New("expires") with { ExpiresAtMs = Db.Clock.Now.AddMinutes(1).ToUnixTimeMilliseconds() });
+        await Db.Memories.StoreAsync(New("later") with { ExpiresAtMs = Db.Clock.Now.AddDays(1).ToUnixTimeMilliseconds() });
+        await Db.Memories.StoreAsync(New("forever"));
+        Db.Clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(1, await Db.Memories.PurgeExpiredAsync());
+        Assert.Equal(0, await Db.Memories.PurgeExpiredAsync());
+        Assert.Equal(2, await Db.Memories.CountAsync(new MemoryFilter { AgentId = "bot", IncludeExpired = true }));
     }
 
     [Fact]
     public async Task Store_PublishesChangeAfterCommit()
     {
         var seen = new List<(DeskChange Change, long Count)>();
-        _db.Events.Changed += change => seen.Add((change, _db.Memories.CountAsync(new MemoryFilter { AgentId = "bot" }).GetAwaiter().GetResult()));
-        await _db.Memories.StoreAsync(New("hello"));
+        Db.Events.Changed += change => seen.Add((change, Db.Memories.CountAsync(new MemoryFilter { AgentId = "bot" }).GetAwaiter().GetResult()));
+        await Db.Memories.StoreAsync(New("hello"));
         var (change, countAtEvent) = Assert.Single(seen);
         Assert.Equal(new DeskChange("memory", "bot"), change);
         Assert.Equal(1, countAtEvent);

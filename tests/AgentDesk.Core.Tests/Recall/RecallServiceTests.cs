@@ -4,20 +4,16 @@ using AgentDesk.Core.Tests.Support;
 
 namespace AgentDesk.Core.Tests.Recall;
 
-public sealed class RecallServiceTests : IAsyncLifetime
+public sealed class RecallServiceTests : DatabaseTest
 {
-    private readonly TempDatabase _db = new();
-    public Task InitializeAsync() => _db.InitializeAsync();
-    public Task DisposeAsync() => _db.DisposeAsync();
-
     private Task<IReadOnlyList<RecallHit>> Recall(string query, MemoryFilter? filter = null, int topK = 5) =>
-        _db.Recall.RecallAsync(new RecallRequest { Filter = filter ?? new MemoryFilter { AgentId = "bot" }, Query = query, TopK = topK });
+        Db.Recall.RecallAsync(new RecallRequest { Filter = filter ?? new MemoryFilter { AgentId = "bot" }, Query = query, TopK = topK });
 
     [Fact]
     public async Task Recall_OtherAgentsMemories_AreNeverReturned()
     {
-        await _db.Memories.StoreAsync(new NewMemory { AgentId = "other", Content = "refund for the duplicate charge" });
-        await _db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "router firmware" });
+        await Db.Memories.StoreAsync(new NewMemory { AgentId = "other", Content = "refund for the duplicate charge" });
+        await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "router firmware" });
         var hits = await Recall("refund duplicate charge");
         Assert.All(hits, h => Assert.Equal("bot", h.Memory.AgentId));
     }
@@ -25,10 +21,10 @@ public sealed class RecallServiceTests : IAsyncLifetime
     [Fact]
     public async Task Recall_HandoffOutsideSessionScope_IsNotPinned()
     {
-        var (a, _) = await _db.Sessions.StartAsync("bot", "sess-a", null);
-        var (b, _) = await _db.Sessions.StartAsync("bot", "sess-b", null);
-        await _db.Memories.StoreAsync(new NewMemory { AgentId = "bot", SessionId = a.Id, Content = "HANDOFF SUMMARY: refund", Importance = 1.0, Tags = ["handoff"] });
-        await _db.Memories.StoreAsync(new NewMemory { AgentId = "bot", SessionId = b.Id, Content = "refund requested" });
+        var (a, _) = await Db.Sessions.StartAsync("bot", "sess-a", null);
+        var (b, _) = await Db.Sessions.StartAsync("bot", "sess-b", null);
+        await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", SessionId = a.Id, Content = "HANDOFF SUMMARY: refund", Importance = 1.0, Tags = ["handoff"] });
+        await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", SessionId = b.Id, Content = "refund requested" });
         var hits = await Recall("refund", new MemoryFilter { AgentId = "bot", SessionId = b.Id });
         Assert.Equal("refund requested", Assert.Single(hits).Memory.Content);
     }
@@ -36,8 +32,8 @@ public sealed class RecallServiceTests : IAsyncLifetime
     [Fact]
     public async Task Recall_HandoffTagBelowFullImportance_IsRankedNormally()
     {
-        await _db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "an old handoff note", Importance = 0.9, Tags = ["handoff"] });
-        await _db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "password reset link sent, password works", Importance = 0.9 });
+        await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "an old handoff note", Importance = 0.9, Tags = ["handoff"] });
+        await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "password reset link sent, password works", Importance = 0.9 });
         var hits = await Recall("password reset");
         Assert.Equal("password reset link sent, password works", hits[0].Memory.Content);
         Assert.All(hits, h => Assert.True(h.SmartScore <= 1.0));
@@ -46,8 +42,8 @@ public sealed class RecallServiceTests : IAsyncLifetime
     [Fact]
     public async Task Recall_FewLexicalHits_FillsWithImportantMemoriesWithoutTextScore()
     {
-        await _db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "shipping delayed", Importance = 0.4 });
-        await _db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "customer is angry", Importance = 0.9 });
+        await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "shipping delayed", Importance = 0.4 });
+        await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "customer is angry", Importance = 0.9 });
         var hits = await Recall("shipping", topK: 5);
         Assert.Equal(2, hits.Count);
         Assert.NotNull(hits.Single(h => h.Memory.Content == "shipping delayed").TextScore);
@@ -57,13 +53,13 @@ public sealed class RecallServiceTests : IAsyncLifetime
     [Fact]
     public async Task Recall_Hits_AreRecordedAsAccessesWhenFlushed()
     {
-        var (stored, _) = await _db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "wifi drops at night" });
+        var (stored, _) = await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "wifi drops at night" });
         await Recall("wifi");
         await Recall("wifi night");
-        _db.Clock.Advance(TimeSpan.FromMinutes(3));
-        Assert.Equal(1, await _db.Access.FlushAsync());
-        var read = await _db.Memories.GetAsync(stored.Id);
+        Db.Clock.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal(1, await Db.Access.FlushAsync());
+        var read = await Db.Memories.GetAsync(stored.Id);
         Assert.Equal(2, read!.AccessCount);
-        Assert.Equal(_db.Clock.Now.ToUnixTimeSeconds(), read.LastAccessedAt);
+        Assert.Equal(Db.Clock.Now.ToUnixTimeSeconds(), read.LastAccessedAt);
     }
 }

@@ -44,3 +44,11 @@ public sealed class ManualClock(DateTimeOffset start) : TimeProvider
     public override DateTimeOffset GetUtcNow() => Now;
     public void Advance(TimeSpan by) => Now += by;
 }
+
+/// <summary>Base of tests that each want a fresh migrated database.</summary>
+public abstract class DatabaseTest : IAsyncLifetime
+{
+    protected TempDatabase Db { get; } = new();
+    public Task InitializeAsync() => Db.InitializeAsync();
+    public Task DisposeAsync() => Db.DisposeAsync();
+}
