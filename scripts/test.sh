@@ -9,6 +9,10 @@ scripts/setup.sh test || exit 1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build AgentDesk.sln -c Debug -nologo -clp:ErrorsOnly || { echo "0 passed, 1 failed"; echo "build failed" >&2; exit 1; }
 
+# House style is part of the build: formatting and analyzer rules of .editorconfig.
+format_status=0
+dotnet format AgentDesk.sln --verify-no-changes --exclude bench || { format_status=1; echo "dotnet format: the tree is not formatted; run 'dotnet format AgentDesk.sln'" >&2; }
+
 log="$(mktemp)"
 dotnet test AgentDesk.sln -c Debug --no-build --nologo --blame-hang-timeout 10m 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
@@ -21,6 +25,7 @@ read -r passed failed skipped < <(awk '
   }
   END { print p+0, f+0, s+0 }' "$log")
 rm -f "$log"
+if [[ "$status" == "0" ]]; then status=$format_status; fi
 if [[ "$status" != "0" && "$failed" == "0" ]]; then failed=1; fi
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 exit "$status"

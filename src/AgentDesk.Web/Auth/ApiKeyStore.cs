@@ -50,7 +50,10 @@ public sealed class ApiKeyStore(DeskDatabase database, TimeProvider time, string
             VALUES (@Id, @Name, @Prefix, @Hash, @Scopes, @AgentIds, @CreatedAt)
             """, new
         {
-            key.Id, key.Name, key.Prefix, Hash = Hash(secret),
+            key.Id,
+            key.Name,
+            key.Prefix,
+            Hash = Hash(secret),
             Scopes = JsonSerializer.Serialize(scopes),
             AgentIds = agentIds is null ? null : JsonSerializer.Serialize(agentIds),
             CreatedAt = key.CreatedAt * 1000,

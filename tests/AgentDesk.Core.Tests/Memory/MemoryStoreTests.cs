@@ -15,8 +15,12 @@ public sealed class MemoryStoreTests : DatabaseTest
     {
         var (stored, created) = await Db.Memories.StoreAsync(new NewMemory
         {
-            AgentId = "bot", Content = "refund promised", MemoryType = MemoryTypes.Semantic, Importance = 0.8,
-            Tags = ["commitment", "billing"], Metadata = new JsonObject { ["channel"] = "chat" },
+            AgentId = "bot",
+            Content = "refund promised",
+            MemoryType = MemoryTypes.Semantic,
+            Importance = 0.8,
+            Tags = ["commitment", "billing"],
+            Metadata = new JsonObject { ["channel"] = "chat" },
             ExpiresAtMs = Db.Clock.Now.AddDays(1).ToUnixTimeMilliseconds(),
         });
         var read = await Db.Memories.GetAsync(stored.Id);

@@ -26,7 +26,11 @@ public sealed class HandoffWalkthroughTests(DeskFactory desk) : IClassFixture<De
         {
             var stored = await api.PostJsonAsync("/v1/memory/store", new
             {
-                agent_id = "support-bot", content = context[i], importance = importance[i], session_id = botSession, tags = new[] { "billing" },
+                agent_id = "support-bot",
+                content = context[i],
+                importance = importance[i],
+                session_id = botSession,
+                tags = new[] { "billing" },
             });
             Assert.Equal(HttpStatusCode.Created, stored.StatusCode);
             contextIds.Add((await stored.JsonAsync()).GetProperty("memory").GetProperty("id").GetString()!);
