@@ -42,6 +42,45 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
         var now = NowMs;
         var stored = new List<Memory>(memories.Count);
         var created = new List<bool>(memories.Count);
+        // One compiled INSERT for the whole call: Dapper would create (and SQLite compile) a command per row.
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = """
+            INSERT INTO memories (id, agent_id, content, memory_type, importance, tags, session_id, metadata,
+                                  created_at, last_accessed_at, access_count, expires_at, embedding)
+            VALUES (@Id, @AgentId, @Content, @MemoryType, @Importance, @Tags, @SessionId, @Metadata,
+                    @CreatedAt, @LastAccessedAt, 0, @ExpiresAt, @Embedding)
+            RETURNING seq
+            """;
+        DbParameter Param(string name)
+        {
+            var parameter = insert.CreateParameter();
+            parameter.ParameterName = name;
+            insert.Parameters.Add(parameter);
+            return parameter;
+        }
+        var (pId, pAgent, pContent, pType, pImportance, pTags, pSession, pMetadata, pCreated, pAccessed, pExpires, pEmbedding) =
+            (Param("@Id"), Param("@AgentId"), Param("@Content"), Param("@MemoryType"), Param("@Importance"), Param("@Tags"),
+             Param("@SessionId"), Param("@Metadata"), Param("@CreatedAt"), Param("@LastAccessedAt"), Param("@ExpiresAt"), Param("@Embedding"));
+        var newTags = new List<(string Tag, long Seq)>();
+        long? firstNewSeq = null;
+        // Writes the tags and full-text rows of the memories inserted so far: at the end, and before a replay
+        // (a client id repeated within the call must find its first version fully indexed before it is updated).
+        async Task FlushAsync()
+        {
+            // Dapper runs a multi-row execute on one command, so the tag INSERT is compiled once.
+            if (newTags.Count > 0)
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO memory_tags (tag, memory_seq) VALUES (@Tag, @Seq)",
+                    newTags.Select(t => new { t.Tag, t.Seq }), tx, cancellationToken: ct));
+            newTags.Clear();
+            // Full-text rows in one statement (migration 0003 dropped the per-row trigger: inside a transaction
+            // every statement flushes FTS5's pending terms as a tiny segment). Seqs only grow inside this write
+            // transaction, so the rows inserted since firstNewSeq are exactly those from it on.
+            if (firstNewSeq is { } first && database.Dialect.IndexNewMemoriesSql is { } indexSql)
+                await connection.ExecuteAsync(new CommandDefinition(indexSql, new { first }, tx, cancellationToken: ct));
+            firstNewSeq = null;
+        }
         foreach (var input in memories)
         {
             (long Seq, string AgentId, long CreatedAt, long AccessCount)? existing = null;
@@ -72,6 +111,7 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
             long seq;
             if (existing is { } replay)
             {
+                await FlushAsync();
                 seq = replay.Seq;
                 await connection.ExecuteAsync(new CommandDefinition("""
                     UPDATE memories SET content = @Content, memory_type = @MemoryType, importance = @Importance, tags = @Tags,
@@ -83,18 +123,22 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
             }
             else
             {
-                seq = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
-                    INSERT INTO memories (id, agent_id, content, memory_type, importance, tags, session_id, metadata,
-                                          created_at, last_accessed_at, access_count, expires_at, embedding)
-                    VALUES (@Id, @AgentId, @Content, @MemoryType, @Importance, @Tags, @SessionId, @Metadata,
-                            @CreatedAt, @LastAccessedAt, 0, @ExpiresAt, @Embedding)
-                    RETURNING seq
-                    """, row, tx, cancellationToken: ct));
+                pId.Value = row.Id;
+                pAgent.Value = row.AgentId;
+                pContent.Value = row.Content;
+                pType.Value = row.MemoryType;
+                pImportance.Value = row.Importance;
+                pTags.Value = row.Tags;
+                pSession.Value = (object?)row.SessionId ?? DBNull.Value;
+                pMetadata.Value = (object?)row.Metadata ?? DBNull.Value;
+                pCreated.Value = row.CreatedAt;
+                pAccessed.Value = row.LastAccessedAt;
+                pExpires.Value = (object?)row.ExpiresAt ?? DBNull.Value;
+                pEmbedding.Value = (object?)row.Embedding ?? DBNull.Value;
+                seq = Convert.ToInt64(await insert.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+                firstNewSeq ??= seq;
             }
-            if (input.Tags.Count > 0)
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO memory_tags (tag, memory_seq) VALUES (@Tag, @Seq)",
-                    input.Tags.Select(tag => new { Tag = tag, Seq = seq }), tx, cancellationToken: ct));
+            newTags.AddRange(input.Tags.Select(tag => (tag, seq)));
 
             stored.Add(new Memory
             {
@@ -114,6 +158,7 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
             });
             created.Add(existing is null);
         }
+        await FlushAsync();
         return (stored, created);
     }
 

@@ -33,6 +33,15 @@ public interface ISqlDialect
     /// </summary>
     string LexicalCandidatesSql(string filterSql);
 
+    /// <summary>
+    /// Adds the memories inserted from <c>@first</c> on (by <c>seq</c>) to the full-text index, in one
+    /// statement per store call; null when the engine indexes rows itself (e.g. a generated column).
+    /// </summary>
+    string? IndexNewMemoriesSql { get; }
+
+    /// <summary>How many memories (of all agents) match the one-term expression <c>@term</c>, counting no further than <c>@cap</c>.</summary>
+    string CappedTermCountSql { get; }
+
     /// <summary>Turns normalised query terms into the engine's full-text match expression (any term).</summary>
     string LexicalMatchExpression(IReadOnlyList<string> terms);
 }

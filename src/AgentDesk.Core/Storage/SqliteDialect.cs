@@ -49,7 +49,7 @@ public sealed class SqliteDialect : ISqlDialect
 
     public Task ConfigureAsync(DbConnection connection, CancellationToken ct) =>
         connection.ExecuteAsync(new CommandDefinition(
-            $"PRAGMA synchronous = {(_fullSync ? "FULL" : "NORMAL")}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+            $"PRAGMA synchronous = {(_fullSync ? "FULL" : "NORMAL")}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA mmap_size = 268435456;",
             cancellationToken: ct));
 
     public Task PrepareDatabaseAsync(DbConnection connection, CancellationToken ct) =>
@@ -63,6 +63,13 @@ public sealed class SqliteDialect : ISqlDialect
         ORDER BY bm25(memories_fts)
         LIMIT @limit
         """;
+
+    // A row trigger would make FTS5 flush its pending terms as a tiny segment per inserted row (every
+    // statement inside a transaction opens a savepoint, and FTS5 flushes on each); one INSERT … SELECT per
+    // store call writes them as one. Updates and deletes keep their triggers (migration 0003).
+    public string IndexNewMemoriesSql => "INSERT INTO memories_fts (rowid, content) SELECT seq, content FROM memories WHERE seq >= @first";
+
+    public string CappedTermCountSql => "SELECT COUNT(*) FROM (SELECT 1 FROM memories_fts WHERE memories_fts MATCH @term LIMIT @cap)";
 
     // Each term is quoted, so FTS5 operators in user text (AND, NEAR, *, ^, column filters) are inert.
     public string LexicalMatchExpression(IReadOnlyList<string> terms) =>

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using AgentDesk.Core.Memory;
 using AgentDesk.Core.Recall;
 using AgentDesk.Core.Tests.Support;
+using Dapper;
 
 namespace AgentDesk.Core.Tests.Memory;
 
@@ -109,6 +110,35 @@ public sealed class MemoryStoreTests : DatabaseTest
         Db.Clock.Advance(TimeSpan.FromMinutes(6));
         Assert.Null(await Db.Memories.GetAsync(stored.Id));
     }
+
+    [Fact]
+    public async Task StoreBatch_WithReplaysUpdatesAndDeletes_KeepsFullTextIndexExact()
+    {
+        await Db.Memories.StoreBatchAsync(
+        [
+            New("alpha router firmware") with { Id = "r1" },
+            New("beta refund pending", "bot", "billing"),
+            New("alpha router replaced by modem") with { Id = "r1" },
+            New("gamma password reset", "bot", "account"),
+        ]);
+        var (single, _) = await Db.Memories.StoreAsync(New("delta shipping delayed"));
+        await Db.Memories.UpdateAsync(single.Id, "bot", new MemoryPatch { Content = "delta parcel arrived" });
+        await Db.Memories.DeleteAsync(new MemoryFilter { AgentId = "bot", Tags = ["account"] });
+
+        // FTS5 compares an external-content index with its table and raises an error on any difference.
+        await Db.Database.ReadAsync(c => c.ExecuteAsync("INSERT INTO memories_fts (memories_fts) VALUES ('integrity-check')"));
+        Assert.Single(await Recall("modem"));
+        Assert.Empty(await Recall("firmware"));
+        Assert.Single(await Recall("parcel"));
+        Assert.Empty(await Recall("shipping"));
+        Assert.Empty(await Recall("password"));
+        Assert.Single(await Recall("refund"));
+        Assert.Equal(1, await Db.Memories.CountAsync(new MemoryFilter { AgentId = "bot", Tags = ["billing"] }));
+    }
+
+    private async Task<IReadOnlyList<RecallHit>> Recall(string word) =>
+        (await Db.Recall.RecallAsync(new RecallRequest { Filter = new MemoryFilter { AgentId = "bot" }, Query = word, TopK = 10 }))
+        .Where(h => h.TextScore is not null).ToList();
 
     [Fact]
     public async Task PurgeExpired_DeletesOnlyExpiredMemories()
