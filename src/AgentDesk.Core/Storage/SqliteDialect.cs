@@ -55,10 +55,12 @@ public sealed class SqliteDialect : ISqlDialect
     public Task PrepareDatabaseAsync(DbConnection connection, CancellationToken ct) =>
         connection.ExecuteAsync(new CommandDefinition("PRAGMA journal_mode = WAL;", cancellationToken: ct));
 
+    // CROSS JOIN pins the full-text index as the outer loop: planned the other way round (the agent's
+    // memories first, one FTS lookup each) the query took 1.6 s on the 10k benchmark corpus.
     public string LexicalCandidatesSql(string filterSql) => $"""
         SELECT m.seq AS Seq, -bm25(memories_fts) AS TextScore
         FROM memories_fts
-        JOIN memories m ON m.seq = memories_fts.rowid
+        CROSS JOIN memories m ON m.seq = memories_fts.rowid
         WHERE memories_fts MATCH @match AND {filterSql}
         ORDER BY bm25(memories_fts)
         LIMIT @limit

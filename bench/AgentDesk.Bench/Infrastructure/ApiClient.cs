@@ -1,0 +1,70 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace AgentDesk.Bench.Infrastructure;
+
+/// <summary>
+/// A thin HTTP client for the benchmark: bodies are serialised before the clock starts (see
+/// <see cref="Json"/>), responses are read to the end, and anything but the expected status throws
+/// with the server's error body. It only ever talks to the loopback server it was given.
+/// </summary>
+public sealed class ApiClient : IDisposable
+{
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
+    private readonly HttpClient _http;
+
+    public ApiClient(Uri baseAddress, string apiKey, int maxConnections = 64)
+    {
+        if (!baseAddress.IsLoopback) throw new ArgumentException($"the benchmark only talks to loopback, not {baseAddress}", nameof(baseAddress));
+        _http = new HttpClient(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            MaxConnectionsPerServer = maxConnections,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            AutomaticDecompression = System.Net.DecompressionMethods.None,
+        })
+        {
+            BaseAddress = baseAddress,
+            Timeout = TimeSpan.FromSeconds(120),
+        };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+    }
+
+    /// <summary>A request body, serialised once so timing covers only the round trip.</summary>
+    public static byte[] Json(object body) => JsonSerializer.SerializeToUtf8Bytes(body, JsonOptions);
+
+    /// <summary>Sends and reads the whole response; throws unless the status is 200 or 201.</summary>
+    public async Task<byte[]> SendAsync(HttpMethod method, string path, byte[]? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(body);
+            request.Content.Headers.ContentType = JsonContentType;
+        }
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+        var bytes = await response.Content.ReadAsByteArrayAsync(ct);
+        if ((int)response.StatusCode is not (200 or 201))
+            throw new HttpRequestException(
+                $"{method} {path} answered {(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(bytes)}", null, response.StatusCode);
+        return bytes;
+    }
+
+    public Task<byte[]> PostAsync(string path, byte[] body, CancellationToken ct) => SendAsync(HttpMethod.Post, path, body, ct);
+
+    public async Task<JsonNode> PostJsonAsync(string path, object body, CancellationToken ct) =>
+        JsonNode.Parse(await PostAsync(path, Json(body), ct)) ?? throw new InvalidDataException($"POST {path} answered 'null'");
+
+    public async Task<JsonNode> SendJsonAsync(HttpMethod method, string path, object? body, CancellationToken ct) =>
+        JsonNode.Parse(await SendAsync(method, path, body is null ? null : Json(body), ct)) ?? throw new InvalidDataException($"{method} {path} answered 'null'");
+
+    public void Dispose() => _http.Dispose();
+}
