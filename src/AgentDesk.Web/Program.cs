@@ -1,4 +1,3 @@
-using AgentDesk.Core.Storage;
 using AgentDesk.Web;
 using AgentDesk.Web.Api;
 using AgentDesk.Web.Auth;
@@ -37,10 +36,6 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 
 var app = builder.Build();
 
-await app.Services.GetRequiredService<Migrator>().MigrateAsync();
-await app.Services.GetRequiredService<DemoData>().SeedIfEnabledAsync();
-app.Services.GetRequiredService<StartupState>().Ready = true;
-
 app.UseWhen(ApiErrorMiddleware.IsApiPath, api => api.UseMiddleware<ApiErrorMiddleware>());
 app.UseStatusCodePages(ApiErrorMiddleware.WriteStatusBodyAsync);
 app.UseStaticFiles(new StaticFileOptions
@@ -49,7 +44,9 @@ app.UseStaticFiles(new StaticFileOptions
     RequestPath = "/assets",
 });
 app.UseRouting();
-app.UseWhen(http => http.Request.Path.StartsWithSegments("/v1"), v1 => v1.UseMiddleware<ApiKeyMiddleware>());
+app.UseWhen(http => http.Request.Path.StartsWithSegments("/v1"), v1 => v1
+    .UseMiddleware<StartupGateMiddleware>()
+    .UseMiddleware<ApiKeyMiddleware>());
 app.UseAntiforgery();
 
 app.MapHealthApi();

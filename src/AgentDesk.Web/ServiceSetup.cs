@@ -49,6 +49,7 @@ public static class ServiceSetup
         var limits = config.GetSection("AgentDesk:Limits").Get<ApiLimits>() ?? new ApiLimits();
         services.AddSingleton(limits);
         services.AddSingleton<StartupState>();
+        services.AddHostedService<StartupService>();
         // The environment variable wins over configuration files, as operators expect for secrets.
         var rootKey = Environment.GetEnvironmentVariable("AGENTDESK_ROOT_API_KEY") is { Length: > 0 } fromEnv ? fromEnv : config["AgentDesk:RootApiKey"];
         services.AddSingleton(sp => new ApiKeyStore(sp.GetRequiredService<DeskDatabase>(), sp.GetRequiredService<TimeProvider>(), rootKey));
@@ -61,7 +62,7 @@ public static class ServiceSetup
 /// shutdown), and deletes expired memories every minute so counts and the database stay honest.
 /// </summary>
 public sealed class MemoryMaintenanceService(
-    AccessRecorder recorder, MemoryStore memories, IConfiguration config, ILogger<MemoryMaintenanceService> logger) : BackgroundService
+    AccessRecorder recorder, MemoryStore memories, StartupState startup, IConfiguration config, ILogger<MemoryMaintenanceService> logger) : BackgroundService
 {
     private static readonly TimeSpan FlushEvery = TimeSpan.FromMilliseconds(500);
 
@@ -74,6 +75,7 @@ public sealed class MemoryMaintenanceService(
         var nextPurge = DateTime.UtcNow;
         try
         {
+            await startup.WhenReady.WaitAsync(stoppingToken);
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 await RunAsync("record recall access statistics", () => recorder.FlushAsync(stoppingToken));
@@ -83,6 +85,7 @@ public sealed class MemoryMaintenanceService(
             }
         }
         catch (OperationCanceledException) { }
+        catch (Exception) when (startup.WhenReady.IsFaulted) { }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

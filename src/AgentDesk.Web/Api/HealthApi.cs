@@ -24,7 +24,7 @@ public static class HealthApi
             if (!startup.Ready)
             {
                 http.Response.Headers.RetryAfter = "1";
-                return Results.Json(new { status = "starting", starting = true, ready = false, reason = "applying migrations" }, ApiJson.Options, statusCode: 503);
+                return Results.Json(new { status = "starting", starting = true, ready = false, reason = startup.Phase }, ApiJson.Options, statusCode: 503);
             }
             try
             {
@@ -48,10 +48,4 @@ public static class HealthApi
             }
         });
     }
-}
-
-/// <summary>Set once the database is migrated; readiness answers 503 before that.</summary>
-public sealed class StartupState
-{
-    public volatile bool Ready;
 }

@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace AgentDesk.Web.Tests.Support;
 
@@ -30,6 +32,20 @@ public class DeskFactory : WebApplicationFactory<Program>
         // Tests observe expired memories through the API; the sweeper would make that a race.
         builder.UseSetting("AgentDesk:Maintenance:PurgeIntervalSeconds", "0");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+    }
+
+    /// <summary>
+    /// The server answers while it migrates (API calls get 503); tests start once it is ready, as a
+    /// client polling /health/ready would. A derived fixture that studies start-up turns this off.
+    /// </summary>
+    protected virtual bool WaitUntilReady => true;
+
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        var host = base.CreateHost(builder);
+        if (WaitUntilReady)
+            host.Services.GetRequiredService<StartupState>().WhenReady.WaitAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+        return host;
     }
 
     /// <summary>A client that sends the root key.</summary>

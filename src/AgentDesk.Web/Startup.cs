@@ -1,0 +1,71 @@
+using AgentDesk.Core;
+using AgentDesk.Core.Storage;
+using AgentDesk.Web.Api;
+using AgentDesk.Web.Demo;
+
+namespace AgentDesk.Web;
+
+/// <summary>
+/// Where start-up stands. The server listens at once; until the database is migrated (and demo data
+/// seeded) readiness answers 503 and API calls 503 SERVICE_UNAVAILABLE with Retry-After.
+/// </summary>
+public sealed class StartupState
+{
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool Ready => _ready.Task.IsCompletedSuccessfully;
+    public string Phase { get; internal set; } = "applying migrations";
+
+    /// <summary>Completes when start-up is done; faults when it failed.</summary>
+    public Task WhenReady => _ready.Task;
+
+    public void MarkReady()
+    {
+        Phase = "ready";
+        _ready.TrySetResult();
+    }
+
+    public void MarkFailed(Exception error)
+    {
+        Phase = $"start-up failed: {error.Message}";
+        _ready.TrySetException(error);
+    }
+}
+
+/// <summary>Migrates the database and seeds demo data in the background, then marks the host ready.</summary>
+public sealed class StartupService(
+    Migrator migrator, DemoData demo, StartupState state, IHostApplicationLifetime lifetime, ILogger<StartupService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Let the host go on to start the server: SQLite work below would otherwise run synchronously here.
+        await Task.Yield();
+        try
+        {
+            var applied = await migrator.MigrateAsync(stoppingToken);
+            if (applied.Count > 0) logger.LogInformation("Applied migrations {Versions}", string.Join(", ", applied));
+            state.Phase = "seeding demo data";
+            await demo.SeedIfEnabledAsync(stoppingToken);
+            state.MarkReady();
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+        catch (Exception e)
+        {
+            // A host that cannot migrate must not serve: say why, then stop so a supervisor restarts it.
+            logger.LogCritical(e, "Start-up failed; stopping");
+            state.MarkFailed(e);
+            lifetime.StopApplication();
+        }
+    }
+}
+
+/// <summary>Answers API calls with 503 SERVICE_UNAVAILABLE until start-up is done.</summary>
+public sealed class StartupGateMiddleware(RequestDelegate next, StartupState state)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (state.Ready) return next(context);
+        context.Response.Headers.RetryAfter = "1";
+        return ApiJson.WriteErrorAsync(context, new DeskException("SERVICE_UNAVAILABLE", 503, $"the server is starting ({state.Phase}); retry shortly"));
+    }
+}
