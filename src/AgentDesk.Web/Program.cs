@@ -28,7 +28,7 @@ builder.Services.AddStorage(builder.Configuration, builder.Environment.ContentRo
 builder.Services.AddMemory();
 builder.Services.AddRecall(builder.Configuration);
 builder.Services.AddApi(builder.Configuration);
-builder.Services.AddDemoData(builder.Configuration);
+builder.Services.AddDemoData();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddRadzenComponents();
 builder.WebHost.ConfigureKestrel(kestrel =>

@@ -65,6 +65,6 @@ public sealed class DemoData(IConfiguration config, MemoryStore memories, Sessio
 
 public static class DemoDataSetup
 {
-    public static IServiceCollection AddDemoData(this IServiceCollection services, IConfiguration config) =>
+    public static IServiceCollection AddDemoData(this IServiceCollection services) =>
         services.AddSingleton<DemoData>();
 }
