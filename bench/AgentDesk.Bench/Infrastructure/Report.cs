@@ -6,6 +6,13 @@ namespace AgentDesk.Bench.Infrastructure;
 /// <summary>A target from the issue and whether this run met it.</summary>
 public sealed record TargetCheck(string Name, string Target, string Measured, bool Met);
 
+/// <summary>A scenario-specific table (e.g. recall@k by category), printed after the latency rows.</summary>
+public sealed record ReportTable(string Title, IReadOnlyList<string> Header, IReadOnlyList<IReadOnlyList<string>> Rows)
+{
+    /// <summary>Printed under the table (console and Markdown), e.g. how a column is defined.</summary>
+    public string? Caption { get; init; }
+}
+
 /// <summary>
 /// One scenario's results: set-up facts, latency rows, target checks and notes. Prints as an aligned
 /// table to the console and as Markdown to a file, where it replaces only its own block
@@ -24,6 +31,14 @@ public sealed class Report(string scenario, string command, MachineInfo machine)
     public List<LatencyStats> Results { get; } = [];
     public List<TargetCheck> Targets { get; } = [];
     public List<string> Notes { get; } = [];
+    public List<ReportTable> Tables { get; } = [];
+
+    /// <summary>
+    /// When set, the first <see cref="WriteMarkdownFile"/> into a file without this scenario's block
+    /// puts a <c>## SectionTitle</c> heading before it (outside the markers, so hand-written text can
+    /// go between the heading and the block and re-runs neither repeat nor remove it).
+    /// </summary>
+    public string? SectionTitle { get; init; }
 
     public bool AllTargetsMet => Targets.All(t => t.Met);
 
@@ -41,6 +56,7 @@ public sealed class Report(string scenario, string command, MachineInfo machine)
         o.WriteLine(Line(header));
         o.WriteLine(new string('-', widths.Sum() + 2 * (widths.Length - 1)));
         foreach (var row in rows) o.WriteLine(Line(row));
+        foreach (var table in Tables) WriteConsoleTable(o, table);
         if (Targets.Count > 0)
         {
             o.WriteLine();
@@ -48,6 +64,19 @@ public sealed class Report(string scenario, string command, MachineInfo machine)
         }
         foreach (var note in Notes) o.WriteLine($"  note: {note}");
         o.WriteLine();
+    }
+
+    private static void WriteConsoleTable(TextWriter o, ReportTable table)
+    {
+        o.WriteLine();
+        o.WriteLine(table.Title);
+        var widths = table.Header.Select((h, i) => Math.Max(h.Length, table.Rows.Count == 0 ? 0 : table.Rows.Max(r => i < r.Count ? r[i].Length : 0))).ToArray();
+        string Line(IReadOnlyList<string> cells) =>
+            string.Join("  ", widths.Select((w, i) => i >= cells.Count ? new string(' ', w) : i == 0 ? cells[i].PadRight(w) : cells[i].PadLeft(w)));
+        o.WriteLine(Line(table.Header));
+        o.WriteLine(new string('-', widths.Sum() + 2 * (widths.Length - 1)));
+        foreach (var row in table.Rows) o.WriteLine(Line(row));
+        if (table.Caption is not null) o.WriteLine($"  {table.Caption}");
     }
 
     public string ToMarkdown()
@@ -81,6 +110,20 @@ public sealed class Report(string scenario, string command, MachineInfo machine)
         md.AppendLine("|" + string.Join("|", TableHeader.Select((_, i) => i == 0 ? "---" : "---:")) + "|");
         foreach (var row in Results.Select(TableRow)) md.AppendLine("| " + string.Join(" | ", row) + " |");
         md.AppendLine();
+        foreach (var table in Tables)
+        {
+            md.AppendLine($"**{table.Title}**");
+            md.AppendLine();
+            md.AppendLine("| " + string.Join(" | ", table.Header) + " |");
+            md.AppendLine("|" + string.Join("|", table.Header.Select((_, i) => i == 0 ? "---" : "---:")) + "|");
+            foreach (var row in table.Rows) md.AppendLine("| " + string.Join(" | ", row) + " |");
+            md.AppendLine();
+            if (table.Caption is not null)
+            {
+                md.AppendLine(table.Caption);
+                md.AppendLine();
+            }
+        }
         if (Targets.Count > 0)
         {
             md.AppendLine("| Target | Goal | Measured | Met? |");
@@ -111,15 +154,17 @@ public sealed class Report(string scenario, string command, MachineInfo machine)
             var e = b < 0 ? -1 : existing.IndexOf(end, b, StringComparison.Ordinal);
             text = b >= 0 && e > b
                 ? existing[..b] + block.TrimEnd('\n') + existing[(e + end.Length)..]
-                : existing.TrimEnd('\n') + "\n\n" + block;
+                : existing.TrimEnd('\n') + "\n\n" + Heading() + block;
         }
         else
         {
-            text = "# AgentDesk benchmark results\n\n" + block;
+            text = "# AgentDesk benchmark results\n\n" + Heading() + block;
         }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         File.WriteAllText(path, text);
     }
+
+    private string Heading() => SectionTitle is null ? "" : $"## {SectionTitle}\n\n";
 
     private static readonly string[] TableHeader =
         ["Operation", "N", "Clients", "Throughput", "p50 ms", "p95 ms", "p99 ms", "max ms", "mean ms", "CPU srv/cli/other"];
