@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using AgentDesk.Bench.Infrastructure;
+using AgentDesk.Core.Recall;
 
 namespace AgentDesk.Bench.Scenarios;
 
@@ -592,15 +593,10 @@ public sealed partial class LocomoScenario : IScenario
 
     // ----- the analysis's tokeniser (diagnostics only; the server has its own) -----
 
-    private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
+    // The server's stop words, plus conversational fillers that carry no topic in these questions.
+    private static readonly HashSet<string> ExtraStopWords = new(StringComparer.Ordinal)
     {
-        "a", "about", "after", "again", "all", "am", "an", "and", "any", "are", "as", "at", "be", "been", "before",
-        "being", "but", "by", "can", "could", "did", "do", "does", "doing", "for", "from", "had", "has", "have",
-        "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its",
-        "me", "my", "of", "on", "or", "our", "ours", "she", "should", "so", "than", "that", "the", "their",
-        "them", "then", "there", "these", "they", "this", "those", "to", "too", "us", "was", "we", "were",
-        "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you",
-        "your", "yours", "s", "t", "not", "no", "just", "also", "get", "got", "some", "kind", "likely", "go", "went",
+        "s", "t", "not", "no", "just", "also", "get", "got", "some", "kind", "likely", "go", "went",
     };
 
     [GeneratedRegex(@"[\p{L}\p{N}]+")]
@@ -611,7 +607,7 @@ public sealed partial class LocomoScenario : IScenario
         var names = speakers.Select(s => s.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
         return WordPattern().Matches(text.ToLowerInvariant())
             .Select(m => m.Value)
-            .Where(w => !StopWords.Contains(w) && !names.Contains(w))
+            .Where(w => !LexicalQuery.IsStopWord(w) && !ExtraStopWords.Contains(w) && !names.Contains(w))
             .Select(Stem)
             .ToHashSet(StringComparer.Ordinal);
     }

@@ -24,6 +24,8 @@ public static class LexicalQuery
         "your", "yours",
     };
 
+    public static bool IsStopWord(string term) => StopWords.Contains(term);
+
     public static IReadOnlyList<string> Terms(string text)
     {
         var terms = new List<string>();
