@@ -32,7 +32,7 @@ builder.Services.AddDemoData();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddRadzenComponents();
 builder.WebHost.ConfigureKestrel(kestrel =>
-    kestrel.Limits.MaxRequestBodySize = builder.Configuration.GetValue("AgentDesk:Limits:MaxBodyBytes", 2L * 1024 * 1024));
+    kestrel.Limits.MaxRequestBodySize = ApiLimits.From(builder.Configuration).MaxBodyBytes);
 
 var app = builder.Build();
 

@@ -46,8 +46,7 @@ public static class ServiceSetup
 
     public static IServiceCollection AddApi(this IServiceCollection services, IConfiguration config)
     {
-        var limits = config.GetSection("AgentDesk:Limits").Get<ApiLimits>() ?? new ApiLimits();
-        services.AddSingleton(limits);
+        services.AddSingleton(ApiLimits.From(config));
         services.AddSingleton<StartupState>();
         services.AddHostedService<StartupService>();
         // The environment variable wins over configuration files, as operators expect for secrets.
