@@ -1,5 +1,6 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
+using System.Text.Json;
 using Microsoft.Extensions.AI;
 using OpenAI;
 using OpenAI.Embeddings;
@@ -87,9 +88,13 @@ public sealed class OpenAiEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         {
             return (await _client.GenerateEmbeddingsAsync(batch, request, cancellationToken)).Value;
         }
+        catch (ClientResultException e) when (e.Status == 0)
+        {
+            throw Failure($"could not be reached: {e.Message}", e);
+        }
         catch (ClientResultException e)
         {
-            throw Failure(e.Status == 0 ? "could not be reached" : $"answered HTTP {e.Status}", e);
+            throw Failure($"answered HTTP {e.Status}: {ErrorMessage(e)}", e);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -97,7 +102,7 @@ public sealed class OpenAiEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw Failure("answered with something that is not an embeddings response", e);
+            throw Failure($"answered with something that is not an embeddings response: {e.Message}", e);
         }
     }
 
@@ -111,5 +116,22 @@ public sealed class OpenAiEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     }
 
     private EmbeddingServiceException Failure(string what, Exception? inner) =>
-        new($"The embeddings endpoint {Endpoint} (model {ModelId}) {what}{(inner is null ? "" : $": {inner.Message}")}", inner);
+        new($"The embeddings endpoint {Endpoint} (model {ModelId}) {what}", inner);
+
+    /// <summary>OpenAI's <c>{"error":{"message"}}</c>, else the start of whatever the server (or a proxy in front of it) sent.</summary>
+    private static string ErrorMessage(ClientResultException e)
+    {
+        var body = e.GetRawResponse()?.Content?.ToString() ?? "";
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("error", out var error)
+                && error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String)
+                return message.GetString()!;
+        }
+        catch (JsonException)
+        {
+        }
+        return body.Length > 500 ? $"{body[..500]}…" : body;
+    }
 }
