@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Text;
+
+namespace AgentDesk.Core.Recall.Lexical;
+
+/// <summary>
+/// Splits text into the terms SQLite FTS5 indexes with <c>tokenize = 'porter unicode61 remove_diacritics 2'</c>,
+/// so a score computed in process (<see cref="LocalBm25"/>) sees the same terms as the full-text index.
+/// As unicode61 does: a token starts at a letter, number or private-use character; it continues through
+/// those and through the combining accents FTS5 treats as diacritics (which are dropped); everything else
+/// separates. Each character is lower-cased and, where it is a Latin letter with diacritics, reduced to its
+/// ASCII letter (é→e, ǖ→u); each token is then stemmed by <see cref="PorterStemmer"/>.
+/// Character classes come from .NET's Unicode tables, which are newer than the ones compiled into SQLite:
+/// the two agree on every letter, digit and accent of the Latin, Greek and Cyrillic scripts (the tests check
+/// them against SQLite), and may differ on characters assigned by recent Unicode versions.
+/// </summary>
+public static class LexicalTokenizer
+{
+    /// <summary>Stemmed tokens of <paramref name="text"/> in order, duplicates kept (their count is the term frequency).</summary>
+    public static List<string> Tokens(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var tokens = new List<string>();
+        var current = new StringBuilder();
+        var index = 0;
+        while (index < text.Length)
+        {
+            Rune.DecodeFromUtf16(text.AsSpan(index), out var rune, out var consumed);
+            index += consumed;
+            var isToken = IsTokenCharacter(rune);
+            if (isToken || (current.Length > 0 && IsDiacritic(rune.Value)))
+            {
+                AppendFolded(current, rune);
+                continue;
+            }
+            Flush(current, tokens);
+        }
+        Flush(current, tokens);
+        return tokens;
+    }
+
+    private static void Flush(StringBuilder current, List<string> tokens)
+    {
+        if (current.Length == 0) return;
+        tokens.Add(PorterStemmer.Stem(current.ToString()));
+        current.Clear();
+    }
+
+    // unicode61's default token categories: "L* N* Co", and FTS5 always adds unassigned code points.
+    // A lone surrogate decodes to U+FFFD, a symbol; FTS5 reads the non-characters U+FFFE and U+FFFF as U+FFFD too.
+    private static bool IsTokenCharacter(Rune rune)
+    {
+        if (rune.IsAscii) return char.IsAsciiLetterOrDigit((char)rune.Value);
+        if (rune.Value is 0xFFFE or 0xFFFF) return false;
+        return Rune.GetUnicodeCategory(rune) switch
+        {
+            UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter
+                or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter => true,
+            UnicodeCategory.DecimalDigitNumber or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber => true,
+            UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned => true,
+            _ => false,
+        };
+    }
+
+    /// <summary>The combining accents FTS5 lets continue a token and removes (grave, acute, circumflex, cedilla…).</summary>
+    private static bool IsDiacritic(int codePoint) => codePoint switch
+    {
+        >= 0x300 and <= 0x304 or >= 0x306 and <= 0x30C or 0x30F or 0x311 or 0x31B => true,
+        >= 0x323 and <= 0x328 or 0x32D or 0x32E or 0x330 or 0x331 => true,
+        _ => false,
+    };
+
+    private static void AppendFolded(StringBuilder current, Rune rune)
+    {
+        var value = rune.Value;
+        if (value < 0x80)
+        {
+            current.Append(char.ToLowerInvariant((char)value));
+            return;
+        }
+        if (IsDiacritic(value)) return;
+        // FTS5 folds case only in the Basic Multilingual Plane (and Deseret, which .NET lowers too).
+        var folded = value < 0x10000 || value is >= 0x10400 and < 0x10428 ? CaseFold(rune) : rune;
+        if (folded.Value < AsciiBase.Length && AsciiBase[folded.Value] != '\0')
+            current.Append(AsciiBase[folded.Value]);
+        else
+            current.Append(folded.ToString());
+    }
+
+    /// <summary>Lower case, plus the case-folding entries that are not lower-case mappings (ſ→s, ς→σ, µ→μ…).</summary>
+    private static Rune CaseFold(Rune rune) => rune.Value switch
+    {
+        0xB5 => new Rune(0x3BC),
+        0x17F => new Rune('s'),
+        0x345 => new Rune(0x3B9),
+        0x3C2 => new Rune(0x3C3),
+        0x3D0 => new Rune(0x3B2),
+        0x3D1 => new Rune(0x3B8),
+        0x3D5 => new Rune(0x3C6),
+        0x3D6 => new Rune(0x3C0),
+        0x3F0 => new Rune(0x3BA),
+        0x3F1 => new Rune(0x3C1),
+        0x3F5 => new Rune(0x3B5),
+        0x1E9B => new Rune(0x1E61),
+        0x1FBE => new Rune(0x3B9),
+        _ => Rune.ToLowerInvariant(rune),
+    };
+
+    /// <summary>
+    /// remove_diacritics 2: each lower-case Latin letter with diacritics (one or several) → its ASCII letter.
+    /// İ is listed because FTS5 does not lower-case it.
+    /// </summary>
+    private static readonly char[] AsciiBase = BuildAsciiBase(
+        "àáâãäåçèéêëìíîïñòóôõöùúûüýÿāăąćĉċčďēĕėęě" +
+        "ĝğġģĥĩīĭįİĵķĺļľńņňōŏőŕŗřśŝşšţťũūŭůűųŵŷźż" +
+        "žơưǎǐǒǔǖǘǚǜǟǧǩǫǭǰǵǹǻȁȃȅȇȉȋȍȏȑȓȕȗșțȟȧȩȫȭȯ" +
+        "ȱȳḁḃḅḇḉḋḍḏḑḓḕḗḙḛḝḟḡḣḥḧḩḫḭḯḱḳḵḷḹḻḽḿṁṃṅṇṉṋ" +
+        "ṍṏṑṓṕṗṙṛṝṟṡṣṥṧṩṫṭṯṱṳṵṷṹṻṽṿẁẃẅẇẉẋẍẏẑẓẕẖẗẘ" +
+        "ẙạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừử" +
+        "ữựỳỵỷỹ",
+        "aaaaaaceeeeiiiinooooouuuuyyaaaccccdeeeee" +
+        "gggghiiiiijklllnnnooorrrssssttuuuuuuwyzz" +
+        "zouaiouuuuuagkoojgnaaaeeiioorruusthaeooo" +
+        "oyabbbcdddddeeeeefghhhhhiikkkllllmmmnnnn" +
+        "oooopprrrrsssssttttuuuuuvvwwwwwxxyzzzhtw" +
+        "yaaaaaaaaaaaaeeeeeeeeiioooooooooooouuuuu" +
+        "uuyyyy");
+
+    private static char[] BuildAsciiBase(string accented, string plain)
+    {
+        var table = new char[accented.Max() + 1];
+        for (var i = 0; i < accented.Length; i++) table[accented[i]] = plain[i];
+        return table;
+    }
+}
