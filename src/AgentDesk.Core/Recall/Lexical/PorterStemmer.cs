@@ -18,23 +18,35 @@ public static class PorterStemmer
 
     private const int MinTokenBytes = 3;
 
-    /// <summary>Stems one lower-case word; words FTS5 would not stem come back as the same instance.</summary>
+    /// <summary>Stems one lower-case word; a word FTS5 would leave alone comes back as the same instance.</summary>
     public static string Stem(string lowerCaseWord)
     {
         ArgumentNullException.ThrowIfNull(lowerCaseWord);
-        if (lowerCaseWord.Length > MaxTokenBytes) return lowerCaseWord;
-        var byteCount = Encoding.UTF8.GetByteCount(lowerCaseWord);
-        if (byteCount is < MinTokenBytes or > MaxTokenBytes) return lowerCaseWord;
+        return Stem(lowerCaseWord, lowerCaseWord);
+    }
 
-        // Steps never grow a word by more than a byte ('e' appended in step 1b).
-        Span<byte> original = stackalloc byte[MaxTokenBytes];
-        Span<byte> stemmed = stackalloc byte[MaxTokenBytes + 1];
-        Encoding.UTF8.GetBytes(lowerCaseWord, original);
-        original[..byteCount].CopyTo(stemmed);
-        var length = Stem(stemmed, byteCount);
-        return stemmed[..length].SequenceEqual(original[..byteCount])
-            ? lowerCaseWord
-            : Encoding.UTF8.GetString(stemmed[..length]);
+    /// <summary>Stems a word still in the tokenizer's buffer, allocating only the resulting string.</summary>
+    internal static string Stem(ReadOnlySpan<char> lowerCaseWord) => Stem(lowerCaseWord, null);
+
+    private static string Stem(ReadOnlySpan<char> word, string? wordString)
+    {
+        if (word.Length <= MaxTokenBytes)
+        {
+            // Steps never grow a word by more than a byte ('e' appended in step 1b).
+            Span<byte> original = stackalloc byte[MaxTokenBytes];
+            var byteCount = -1;
+            if (Ascii.IsValid(word)) Ascii.FromUtf16(word, original, out byteCount);
+            else if (Encoding.UTF8.GetByteCount(word) <= MaxTokenBytes) byteCount = Encoding.UTF8.GetBytes(word, original);
+
+            if (byteCount >= MinTokenBytes)
+            {
+                Span<byte> stemmed = stackalloc byte[MaxTokenBytes + 1];
+                original[..byteCount].CopyTo(stemmed);
+                var length = Stem(stemmed, byteCount);
+                if (!stemmed[..length].SequenceEqual(original[..byteCount])) return Encoding.UTF8.GetString(stemmed[..length]);
+            }
+        }
+        return wordString ?? new string(word);
     }
 
     /// <summary>Stems <paramref name="length"/> bytes of <paramref name="word"/> in place; returns the new length.</summary>
@@ -85,27 +97,27 @@ public static class PorterStemmer
 
     // Steps 2 to 4: the longest suffix listed for the word's penultimate letter is the only candidate;
     // when its condition fails the step changes nothing (Porter's rule, and FTS5's generated code).
-    private static readonly Rule[] Step2Rules =
+    private static readonly Rule[][] Step2Rules = ByPenultimateLetter(
     [
         new("ational", "ate"), new("tional", "tion"), new("enci", "ence"), new("anci", "ance"), new("izer", "ize"),
         new("logi", "log"), new("bli", "ble"), new("alli", "al"), new("entli", "ent"), new("eli", "e"),
         new("ousli", "ous"), new("ization", "ize"), new("ation", "ate"), new("ator", "ate"), new("alism", "al"),
         new("iveness", "ive"), new("fulness", "ful"), new("ousness", "ous"), new("aliti", "al"), new("iviti", "ive"),
         new("biliti", "ble"),
-    ];
+    ]);
 
-    private static readonly Rule[] Step3Rules =
+    private static readonly Rule[][] Step3Rules = ByPenultimateLetter(
     [
         new("icate", "ic"), new("ative", ""), new("alize", "al"), new("iciti", "ic"), new("ical", "ic"),
         new("ful", ""), new("ness", ""),
-    ];
+    ]);
 
-    private static readonly Rule[] Step4Rules =
+    private static readonly Rule[][] Step4Rules = ByPenultimateLetter(
     [
         new("al", ""), new("ance", ""), new("ence", ""), new("er", ""), new("ic", ""), new("able", ""),
         new("ible", ""), new("ant", ""), new("ement", ""), new("ment", ""), new("ent", ""), new("ion", "", afterSOrT: true),
         new("ou", ""), new("ism", ""), new("ate", ""), new("iti", ""), new("ous", ""), new("ive", ""), new("ize", ""),
-    ];
+    ]);
 
     private static int Step2(Span<byte> w, int n) => ApplyFirstMatch(w, n, Step2Rules, minMeasure: 0);
 
@@ -113,9 +125,14 @@ public static class PorterStemmer
 
     private static int Step4(Span<byte> w, int n) => ApplyFirstMatch(w, n, Step4Rules, minMeasure: 1);
 
-    private static int ApplyFirstMatch(Span<byte> w, int n, Rule[] rules, int minMeasure)
+    /// <summary>Rules grouped by the next-to-last letter of their suffix, in order: a word is tried against one group.</summary>
+    private static Rule[][] ByPenultimateLetter(Rule[] rules) =>
+        [.. Enumerable.Range(0, 128).Select(letter => rules.Where(r => r.Suffix[^2] == letter).ToArray())];
+
+    private static int ApplyFirstMatch(Span<byte> w, int n, Rule[][] rulesByLetter, int minMeasure)
     {
-        foreach (var rule in rules)
+        if (n < 2 || w[n - 2] >= rulesByLetter.Length) return n;
+        foreach (var rule in rulesByLetter[w[n - 2]])
         {
             if (!EndsWith(w, n, rule.Suffix)) continue;
             var stem = n - rule.Suffix.Length;
