@@ -38,8 +38,14 @@ public sealed class GloveVectors
             throw new InvalidDataException($"{count} words of {dimensions} dimensions do not fit {chars.Length} characters, {slots.Length} slots and {vectors.Length} floats");
         for (var i = 0; i < count; i++)
             if (starts[i + 1] <= starts[i]) throw new InvalidDataException($"word {i} is empty or out of order");
+        var used = 0;
         foreach (var slot in slots)
+        {
             if ((uint)slot > (uint)count) throw new InvalidDataException($"the lookup table points at word {slot - 1} of {count}");
+            if (slot != 0) used++;
+        }
+        // Exactly one slot per word leaves empty slots, which end every probe of a missing word.
+        if (used != count) throw new InvalidDataException($"the lookup table holds {used} words, not {count}");
         (_chars, _starts, _slots, _vectors, Dimensions) = (chars, starts, slots, vectors, dimensions);
     }
 

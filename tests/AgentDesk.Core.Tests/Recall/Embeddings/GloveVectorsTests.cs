@@ -56,6 +56,7 @@ public sealed class GloveVectorsTests : IDisposable
     [InlineData("truncated")]
     [InlineData("magic")]
     [InlineData("word starts")]
+    [InlineData("lookup table")]
     [InlineData("empty")]
     public void LoadOrBuild_DamagedCache_RebuildsIt(string damage)
     {
@@ -67,8 +68,10 @@ public sealed class GloveVectorsTests : IDisposable
         {
             "truncated" => good[..^5],
             "magic" => [(byte)'X', .. good[1..]],
-            // The start offsets follow the 36-byte header and the UTF-16 words: make word 1 start after word 2.
-            "word starts" => Corrupt(good, 36 + 2 * entries.Sum(e => e.Word.Length) + 4, 1_000),
+            // Word 1 starts after word 2.
+            "word starts" => Corrupt(good, StartsOffset(entries) + 4, 1_000),
+            // Fill every empty slot of the table that follows the 41 start offsets: a lookup of a missing word would never end.
+            "lookup table" => FillEmptySlots(good, StartsOffset(entries) + 4 * 41),
             _ => [],
         };
         File.WriteAllBytes(_glove.CachePath, bad);
@@ -197,6 +200,17 @@ public sealed class GloveVectorsTests : IDisposable
     {
         var error = Assert.Throws<InvalidDataException>(() => WinkJson.Read(new MemoryStream(Encoding.UTF8.GetBytes(json))));
         Assert.Contains(reason, error.Message);
+    }
+
+    /// <summary>The start offsets follow the 36-byte header and the UTF-16 words.</summary>
+    private static int StartsOffset((string Word, float[] Vector)[] entries) => 36 + 2 * entries.Sum(e => e.Word.Length);
+
+    private static byte[] FillEmptySlots(byte[] bytes, int tableOffset)
+    {
+        var copy = bytes.ToArray();
+        for (var offset = tableOffset; offset < tableOffset + 4 * 128; offset += 4)
+            if (BitConverter.ToInt32(copy, offset) == 0) BitConverter.TryWriteBytes(copy.AsSpan(offset), 1);
+        return copy;
     }
 
     private static byte[] Corrupt(byte[] bytes, int offset, int value)
