@@ -26,7 +26,7 @@ if (builder.Environment.IsDevelopment() && RepoPaths.FindRoot(builder.Environmen
 
 builder.Services.AddStorage(builder.Configuration, builder.Environment.ContentRootPath);
 builder.Services.AddMemory();
-builder.Services.AddRecall(builder.Configuration);
+builder.Services.AddRecall(builder.Configuration, builder.Environment.ContentRootPath);
 builder.Services.AddApi(builder.Configuration);
 builder.Services.AddDemoData();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();

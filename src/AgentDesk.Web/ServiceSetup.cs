@@ -1,6 +1,7 @@
 using AgentDesk.Core;
 using AgentDesk.Core.Memory;
 using AgentDesk.Core.Recall;
+using AgentDesk.Core.Recall.Embeddings;
 using AgentDesk.Core.Storage;
 using AgentDesk.Web.Api;
 using AgentDesk.Web.Auth;
@@ -34,10 +35,30 @@ public static class ServiceSetup
         return services;
     }
 
-    public static IServiceCollection AddRecall(this IServiceCollection services, IConfiguration config)
+    /// <summary>Ranking, candidate generation and the embedding model, all from <c>AgentDesk:Recall</c> and <c>AgentDesk:Embeddings</c>.</summary>
+    public static IServiceCollection AddRecall(this IServiceCollection services, IConfiguration config, string contentRoot)
     {
-        var halfLifeDays = config.GetValue("AgentDesk:Recall:RecencyHalfLifeDays", 14.0);
-        services.AddSingleton(new RankingOptions { RecencyHalfLife = TimeSpan.FromDays(halfLifeDays) });
+        var recall = config.GetSection("AgentDesk:Recall");
+        var ranking = new RankingOptions();
+        services.AddSingleton(ranking with
+        {
+            RecencyHalfLife = TimeSpan.FromDays(recall.GetValue("RecencyHalfLifeDays", ranking.RecencyHalfLife.TotalDays)),
+            Fusion = recall.GetValue("Fusion", ranking.Fusion),
+            VectorWeight = recall.GetValue("VectorWeight", ranking.VectorWeight),
+            RrfK = recall.GetValue("RrfK", ranking.RrfK),
+        });
+        var candidates = new RecallOptions();
+        services.AddSingleton(candidates with
+        {
+            ScopedLimit = recall.GetValue("ScopedLimit", candidates.ScopedLimit),
+            TemporalPhrases = recall.GetValue("TemporalPhrases", candidates.TemporalPhrases),
+            TimeZone = recall["TimeZone"] is { Length: > 0 } zone ? TimeZoneInfo.FindSystemTimeZoneById(zone) : candidates.TimeZone,
+        });
+        var embeddings = config.GetSection("AgentDesk:Embeddings").Get<EmbeddingOptions>() ?? new EmbeddingOptions();
+        var repoRoot = RepoPaths.FindRoot(contentRoot) ?? RepoPaths.FindRoot(AppContext.BaseDirectory);
+        services.AddSingleton(sp => new SemanticIndex(
+            sp.GetRequiredService<DeskDatabase>(), sp.GetRequiredService<DeskEvents>(), sp.GetRequiredService<ILogger<SemanticIndex>>(),
+            EmbeddingSetup.Create(embeddings, repoRoot)));
         services.AddSingleton<RecallService>();
         services.AddSingleton<AccessRecorder>();
         services.AddHostedService<MemoryMaintenanceService>();
@@ -58,11 +79,16 @@ public static class ServiceSetup
 
 /// <summary>
 /// Background upkeep: writes recall access statistics every half second (and once more at
-/// shutdown), and deletes expired memories every minute so counts and the database stay honest.
+/// shutdown), gives vectors to memories stored without one (model down, older data, a new model),
+/// and deletes expired memories every minute so counts and the database stay honest.
 /// </summary>
 public sealed class MemoryMaintenanceService(
-    AccessRecorder recorder, MemoryStore memories, StartupState startup, IConfiguration config, ILogger<MemoryMaintenanceService> logger) : BackgroundService
+    AccessRecorder recorder, MemoryStore memories, SemanticIndex semantic, StartupState startup, IConfiguration config,
+    ILogger<MemoryMaintenanceService> logger) : BackgroundService
 {
+    private const int BackfillBatch = 256;
+    private static readonly TimeSpan BackfillRetryAfter = TimeSpan.FromSeconds(30);
+
     private static readonly TimeSpan FlushEvery = TimeSpan.FromMilliseconds(500);
 
     /// <summary><c>AgentDesk:Maintenance:PurgeIntervalSeconds</c>; 0 turns the sweeper off.</summary>
@@ -72,12 +98,21 @@ public sealed class MemoryMaintenanceService(
     {
         using var timer = new PeriodicTimer(FlushEvery);
         var nextPurge = DateTime.UtcNow;
+        var backfillPausedUntil = DateTime.MinValue;
         try
         {
             await startup.WhenReady.WaitAsync(stoppingToken);
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 await RunAsync("record recall access statistics", () => recorder.FlushAsync(stoppingToken));
+                // Back-fill in bounded batches so access statistics keep flowing; a full batch means more is waiting.
+                // A failing model is retried after a pause, not twice a second.
+                for (var batches = 0; batches < 8 && DateTime.UtcNow >= backfillPausedUntil; batches++)
+                {
+                    var filled = await RunAsync("compute missing vectors", () => semantic.BackfillAsync(BackfillBatch, stoppingToken));
+                    if (filled is null) backfillPausedUntil = DateTime.UtcNow + BackfillRetryAfter;
+                    if (filled is not BackfillBatch) break;
+                }
                 if (_purgeEvery <= TimeSpan.Zero || DateTime.UtcNow < nextPurge) continue;
                 nextPurge = DateTime.UtcNow + _purgeEvery;
                 await RunAsync("delete expired memories", () => memories.PurgeExpiredAsync(ct: stoppingToken));
@@ -93,9 +128,14 @@ public sealed class MemoryMaintenanceService(
         await RunAsync("record recall access statistics", () => recorder.FlushAsync(CancellationToken.None));
     }
 
-    private async Task RunAsync(string what, Func<Task<int>> work)
+    /// <returns>What the work returned, or null when it failed (logged; a later tick tries again).</returns>
+    private async Task<int?> RunAsync(string what, Func<Task<int>> work)
     {
-        try { await work(); }
-        catch (Exception e) when (e is not OperationCanceledException) { logger.LogWarning(e, "could not {What}", what); }
+        try { return await work(); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "could not {What}", what);
+            return null;
+        }
     }
 }

@@ -1,4 +1,5 @@
 using AgentDesk.Core;
+using AgentDesk.Core.Recall;
 using AgentDesk.Core.Storage;
 using AgentDesk.Web.Api;
 using AgentDesk.Web.Demo;
@@ -32,9 +33,12 @@ public sealed class StartupState
     }
 }
 
-/// <summary>Migrates the database and seeds demo data in the background, then marks the host ready.</summary>
+/// <summary>
+/// Migrates the database, loads the stored vectors into the vector index and seeds demo data in the
+/// background, then marks the host ready (recall must not answer from a half-loaded index).
+/// </summary>
 public sealed class StartupService(
-    Migrator migrator, DemoData demo, StartupState state, IHostApplicationLifetime lifetime, ILogger<StartupService> logger) : BackgroundService
+    Migrator migrator, SemanticIndex semantic, DemoData demo, StartupState state, IHostApplicationLifetime lifetime, ILogger<StartupService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -44,6 +48,13 @@ public sealed class StartupService(
         {
             var applied = await migrator.MigrateAsync(stoppingToken);
             if (applied.Count > 0) logger.LogInformation("Applied migrations {Versions}", string.Join(", ", applied));
+            state.Phase = "loading vectors";
+            var started = TimeProvider.System.GetTimestamp();
+            if (await semantic.ForgetOtherModelsAsync(stoppingToken) is > 0 and var cleared)
+                logger.LogWarning("The embedding model is now {Model}: {Count} vectors of another model will be recomputed in the background", semantic.ModelId, cleared);
+            await semantic.CatchUpAsync(stoppingToken);
+            if (semantic.Enabled)
+                logger.LogInformation("Loaded {Count} vectors ({Model}) in {Ms:F0} ms", semantic.IndexedCount, semantic.ModelId, TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
             state.Phase = "seeding demo data";
             await demo.SeedIfEnabledAsync(stoppingToken);
             state.MarkReady();

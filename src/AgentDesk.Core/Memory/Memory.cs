@@ -41,6 +41,8 @@ public sealed record NewMemory
     public long? ExpiresAtMs { get; init; }
     public long? CreatedAtMs { get; init; }
     public float[]? Embedding { get; init; }
+    /// <summary>Which model made <see cref="Embedding"/>: set by the semantic index, <c>client</c> for a client's own vector.</summary>
+    public string? EmbeddingModel { get; init; }
 }
 
 /// <summary>The fields an update may change; null leaves a field as it is.</summary>

@@ -2,13 +2,14 @@ using System.Data.Common;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AgentDesk.Core.Recall;
 using AgentDesk.Core.Storage;
 using Dapper;
 
 namespace AgentDesk.Core.Memory;
 
 /// <summary>Memories on disk: store (single, batch, idempotent by client id), read, update, forget.</summary>
-public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEvents events)
+public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEvents events, SemanticIndex semantic)
 {
     internal const string Columns =
         "m.seq, m.id, m.agent_id, m.content, m.memory_type, m.importance, m.tags, m.session_id, m.metadata, " +
@@ -16,25 +17,37 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
 
     public long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <returns>The stored memory and whether it is new (false: a client id was replayed and updated).</returns>
-    public async Task<(Memory Memory, bool Created)> StoreAsync(NewMemory memory, CancellationToken ct = default)
+    /// <returns>The stored memory, whether it is new (false: a client id was replayed and updated), and the time spent computing its vector.</returns>
+    public async Task<(Memory Memory, bool Created, TimeSpan EmbeddingTime)> StoreAsync(NewMemory memory, CancellationToken ct = default)
     {
+        var (prepared, embeddingTime) = await semantic.PrepareAsync([memory], ct);
         var (stored, created) = await database.WriteAsync(
-            (connection, tx) => StoreManyAsync(connection, tx, [memory], ct), ct);
+            (connection, tx) => StoreManyAsync(connection, tx, prepared, ct), ct);
+        semantic.Replace(stored.Where((_, i) => !created[i]), prepared.Where((_, i) => !created[i]));
         events.Publish(new DeskChange("memory", memory.AgentId));
-        return (stored[0], created[0]);
+        return (stored[0], created[0], embeddingTime);
     }
 
-    public async Task<IReadOnlyList<Memory>> StoreBatchAsync(IReadOnlyList<NewMemory> memories, CancellationToken ct = default)
+    /// <returns>The stored memories and the time spent computing their vectors.</returns>
+    public async Task<(IReadOnlyList<Memory> Stored, TimeSpan EmbeddingTime)> StoreBatchAsync(IReadOnlyList<NewMemory> memories, CancellationToken ct = default)
     {
-        var (stored, _) = await database.WriteAsync(
-            (connection, tx) => StoreManyAsync(connection, tx, memories, ct), ct);
+        var (prepared, embeddingTime) = await semantic.PrepareAsync(memories, ct);
+        var (stored, created) = await database.WriteAsync(
+            (connection, tx) => StoreManyAsync(connection, tx, prepared, ct), ct);
+        semantic.Replace(stored.Where((_, i) => !created[i]), prepared.Where((_, i) => !created[i]));
         foreach (var agentId in memories.Select(m => m.AgentId).Distinct())
             events.Publish(new DeskChange("memory", agentId));
-        return stored;
+        return (stored, embeddingTime);
     }
 
-    /// <summary>Stores inside a caller's transaction, so a handoff can write its summary and end a session atomically.</summary>
+    /// <summary>Computes the vectors of memories about to be stored by <see cref="StoreManyAsync"/> (call before the transaction).</summary>
+    public async Task<IReadOnlyList<NewMemory>> PrepareAsync(IReadOnlyList<NewMemory> memories, CancellationToken ct = default) =>
+        (await semantic.PrepareAsync(memories, ct)).Memories;
+
+    /// <summary>
+    /// Stores inside a caller's transaction, so a handoff can write its summary and end a session atomically.
+    /// Pass memories through <see cref="PrepareAsync"/> first, and publish a "memory" change after the commit.
+    /// </summary>
     public async Task<(IReadOnlyList<Memory> Stored, IReadOnlyList<bool> Created)> StoreManyAsync(
         DbConnection connection, DbTransaction tx, IReadOnlyList<NewMemory> memories, CancellationToken ct)
     {
@@ -47,9 +60,9 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
         insert.Transaction = tx;
         insert.CommandText = """
             INSERT INTO memories (id, agent_id, content, memory_type, importance, tags, session_id, metadata,
-                                  created_at, last_accessed_at, access_count, expires_at, embedding)
+                                  created_at, last_accessed_at, access_count, expires_at, embedding, embedding_model)
             VALUES (@Id, @AgentId, @Content, @MemoryType, @Importance, @Tags, @SessionId, @Metadata,
-                    @CreatedAt, @LastAccessedAt, 0, @ExpiresAt, @Embedding)
+                    @CreatedAt, @LastAccessedAt, 0, @ExpiresAt, @Embedding, @EmbeddingModel)
             RETURNING seq
             """;
         DbParameter Param(string name)
@@ -59,9 +72,10 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
             insert.Parameters.Add(parameter);
             return parameter;
         }
-        var (pId, pAgent, pContent, pType, pImportance, pTags, pSession, pMetadata, pCreated, pAccessed, pExpires, pEmbedding) =
+        var (pId, pAgent, pContent, pType, pImportance, pTags, pSession, pMetadata, pCreated, pAccessed, pExpires, pEmbedding, pModel) =
             (Param("@Id"), Param("@AgentId"), Param("@Content"), Param("@MemoryType"), Param("@Importance"), Param("@Tags"),
-             Param("@SessionId"), Param("@Metadata"), Param("@CreatedAt"), Param("@LastAccessedAt"), Param("@ExpiresAt"), Param("@Embedding"));
+             Param("@SessionId"), Param("@Metadata"), Param("@CreatedAt"), Param("@LastAccessedAt"), Param("@ExpiresAt"), Param("@Embedding"),
+             Param("@EmbeddingModel"));
         var newTags = new List<(string Tag, long Seq)>();
         long? firstNewSeq = null;
         // Writes the tags and full-text rows of the memories inserted so far: at the end, and before a replay
@@ -107,6 +121,7 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
                 LastAccessedAt = now,
                 ExpiresAt = input.ExpiresAtMs,
                 Embedding = input.Embedding is null ? null : MemoryMarshal.AsBytes(input.Embedding.AsSpan()).ToArray(),
+                EmbeddingModel = input.Embedding is null ? null : input.EmbeddingModel ?? SemanticIndex.ClientModel,
             };
             long seq;
             if (existing is { } replay)
@@ -115,9 +130,10 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
                 seq = replay.Seq;
                 await connection.ExecuteAsync(new CommandDefinition("""
                     UPDATE memories SET content = @Content, memory_type = @MemoryType, importance = @Importance, tags = @Tags,
-                        session_id = @SessionId, metadata = @Metadata, expires_at = @ExpiresAt, embedding = @Embedding
+                        session_id = @SessionId, metadata = @Metadata, expires_at = @ExpiresAt, embedding = @Embedding,
+                        embedding_model = @EmbeddingModel
                     WHERE seq = @Seq
-                    """, new { row.Content, row.MemoryType, row.Importance, row.Tags, row.SessionId, row.Metadata, row.ExpiresAt, row.Embedding, Seq = seq },
+                    """, new { row.Content, row.MemoryType, row.Importance, row.Tags, row.SessionId, row.Metadata, row.ExpiresAt, row.Embedding, row.EmbeddingModel, Seq = seq },
                     tx, cancellationToken: ct));
                 await connection.ExecuteAsync(new CommandDefinition("DELETE FROM memory_tags WHERE memory_seq = @seq", new { seq }, tx, cancellationToken: ct));
             }
@@ -135,6 +151,7 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
                 pAccessed.Value = row.LastAccessedAt;
                 pExpires.Value = (object?)row.ExpiresAt ?? DBNull.Value;
                 pEmbedding.Value = (object?)row.Embedding ?? DBNull.Value;
+                pModel.Value = (object?)row.EmbeddingModel ?? DBNull.Value;
                 seq = Convert.ToInt64(await insert.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
                 firstNewSeq ??= seq;
             }
@@ -171,11 +188,15 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
             return row?.ToMemory();
         }, ct);
 
-    public Task<Memory> UpdateAsync(string id, string? agentId, MemoryPatch patch, CancellationToken ct = default) =>
-        database.WriteAsync(async (connection, tx) =>
+    public async Task<Memory> UpdateAsync(string id, string? agentId, MemoryPatch patch, CancellationToken ct = default)
+    {
+        // New content needs a new vector, computed before the transaction like a store's.
+        var reembedded = patch.Content is null ? null
+            : (await semantic.PrepareAsync([new NewMemory { AgentId = agentId ?? "", Content = patch.Content }], ct)).Memories[0];
+        var (updated, vector) = await database.WriteAsync(async (connection, tx) =>
         {
             var row = await connection.QuerySingleOrDefaultAsync<MemoryRow>(new CommandDefinition(
-                $"SELECT {Columns} FROM memories m WHERE m.id = @id", new { id }, tx, cancellationToken: ct));
+                $"SELECT {Columns}, m.embedding_model FROM memories m WHERE m.id = @id", new { id }, tx, cancellationToken: ct));
             if (row is null || (agentId is not null && row.AgentId != agentId))
                 throw DeskException.NotFound($"memory '{id}' not found");
             var current = row.ToMemory();
@@ -206,8 +227,21 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
                 await connection.ExecuteAsync(new CommandDefinition("INSERT INTO memory_tags (tag, memory_seq) VALUES (@Tag, @Seq)",
                     updated.Tags.Select(tag => new { Tag = tag, updated.Seq }), tx, cancellationToken: ct));
             }
-            return updated;
+            // A client's own vector stays as sent; one this server computed follows the content.
+            if (reembedded is null || row.EmbeddingModel == SemanticIndex.ClientModel) return (updated, (NewMemory?)null);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE memories SET embedding = @Embedding, embedding_model = @EmbeddingModel WHERE seq = @Seq",
+                new
+                {
+                    Embedding = reembedded.Embedding is { } e ? MemoryMarshal.AsBytes(e.AsSpan()).ToArray() : null,
+                    reembedded.EmbeddingModel,
+                    updated.Seq,
+                }, tx, cancellationToken: ct));
+            return (updated, reembedded);
         }, ct);
+        if (vector is not null) semantic.Replace([updated], [vector]);
+        return updated;
+    }
 
     public Task<bool> SetImportanceAsync(string agentId, string id, double importance, CancellationToken ct = default) =>
         database.WriteAsync(async (connection, tx) => await connection.ExecuteAsync(new CommandDefinition(
@@ -215,20 +249,25 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
             new { importance, id, agentId }, tx, cancellationToken: ct)) > 0, ct);
 
     /// <summary>Deletes every memory matching the filter (expired ones included); returns how many.</summary>
-    public Task<int> DeleteAsync(MemoryFilter filter, CancellationToken ct = default) =>
-        database.WriteAsync(async (connection, tx) =>
-        {
-            var p = new DynamicParameters();
-            var where = (filter with { IncludeExpired = true }).ToSql(p, NowMs);
-            return await connection.ExecuteAsync(new CommandDefinition(
-                $"DELETE FROM memories WHERE seq IN (SELECT m.seq FROM memories m WHERE {where})", p, tx, cancellationToken: ct));
-        }, ct);
+    public async Task<int> DeleteAsync(MemoryFilter filter, CancellationToken ct = default)
+    {
+        var p = new DynamicParameters();
+        var where = (filter with { IncludeExpired = true }).ToSql(p, NowMs);
+        return await DeleteWhereAsync($"seq IN (SELECT m.seq FROM memories m WHERE {where})", p, ct);
+    }
 
     /// <summary>Deletes up to <paramref name="limit"/> expired memories (they are already invisible to reads).</summary>
     public Task<int> PurgeExpiredAsync(int limit = 1000, CancellationToken ct = default) =>
-        database.WriteAsync(async (connection, tx) => await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM memories WHERE seq IN (SELECT seq FROM memories WHERE expires_at IS NOT NULL AND expires_at <= @now LIMIT @limit)",
-            new { now = NowMs, limit }, tx, cancellationToken: ct)), ct);
+        DeleteWhereAsync("seq IN (SELECT seq FROM memories WHERE expires_at IS NOT NULL AND expires_at <= @now LIMIT @limit)",
+            new DynamicParameters(new { now = NowMs, limit }), ct);
+
+    private async Task<int> DeleteWhereAsync(string predicate, DynamicParameters p, CancellationToken ct)
+    {
+        var deleted = await database.WriteAsync(async (connection, tx) => (await connection.QueryAsync<long>(new CommandDefinition(
+            $"DELETE FROM memories WHERE {predicate} RETURNING seq", p, tx, cancellationToken: ct))).AsList(), ct);
+        semantic.Remove(deleted);
+        return deleted.Count;
+    }
 
     public enum Order { Newest, Importance }
 
@@ -292,6 +331,9 @@ internal sealed class MemoryRow
     public long LastAccessedAt { get; set; }
     public long AccessCount { get; set; }
     public long? ExpiresAt { get; set; }
+    public string? EmbeddingModel { get; set; }
+    /// <summary>Read only by recall, when it scores the semantic signal.</summary>
+    public byte[]? Embedding { get; set; }
 
     public Memory ToMemory() => new()
     {

@@ -7,16 +7,23 @@ public sealed record RankingOptions
     public double ImportanceWeight { get; init; } = 0.25;
     public double RecencyWeight { get; init; } = 0.15;
     public TimeSpan RecencyHalfLife { get; init; } = TimeSpan.FromDays(14);
+    public FusionMethod Fusion { get; init; } = FusionMethod.Max;
+
+    /// <summary>Share of the semantic signal in fused relevance when both signals are present.</summary>
+    public double VectorWeight { get; init; } = 0.5;
+
+    public int RrfK { get; init; } = Recall.Fusion.DefaultRrfK;
 }
 
 /// <summary>
 /// One candidate with the raw relevance signals that found it. A signal is null when that
-/// retriever did not return the candidate; the vector signal slots in beside the lexical one.
+/// retriever did not score the candidate.
 /// </summary>
 public sealed record RankCandidate(
     long Seq, double Importance, long CreatedAtMs, bool IsHandoffSummary, double? TextScore, double? VectorScore = null);
 
-public sealed record RankedCandidate(RankCandidate Candidate, double Score, double SmartScore, double Recency);
+/// <summary>A ranked candidate with every component of its rank key, for <c>explain</c>.</summary>
+public sealed record RankedCandidate(RankCandidate Candidate, double Score, double SmartScore, double Recency, double TextNorm = 0, double VectorNorm = 0);
 
 /// <summary>
 /// Pure ranking: fuse relevance signals, then blend relevance, importance and recency into
@@ -30,22 +37,19 @@ public static class HybridRanker
 
     public static IReadOnlyList<RankedCandidate> Rank(IReadOnlyList<RankCandidate> candidates, RankingOptions options, long nowMs, int topK)
     {
-        var maxText = candidates.Max(c => c.TextScore) ?? 0;
-        var maxVector = candidates.Max(c => c.VectorScore) ?? 0;
-        var signals = (maxText > 0 ? 1 : 0) + (maxVector > 0 ? 1 : 0);
+        var fused = Fusion.Fuse(
+            candidates.Select(c => c.TextScore).ToList(), candidates.Select(c => c.VectorScore).ToList(),
+            options.Fusion, options.VectorWeight, options.RrfK);
         var weightSum = options.RelevanceWeight + options.ImportanceWeight + options.RecencyWeight;
 
         return candidates
-            .Select(c =>
+            .Select((c, i) =>
             {
-                // Each signal is scaled by its best candidate so the weakest real match stays above zero
-                // (min-max would zero it, tying it with candidates no retriever found).
-                var relevance = signals == 0 ? 0 :
-                    ((maxText > 0 ? (c.TextScore ?? 0) / maxText : 0) + (maxVector > 0 ? Math.Max(0, c.VectorScore ?? 0) / maxVector : 0)) / signals;
+                var relevance = fused[i].Fused;
                 var recency = Recency(c.CreatedAtMs, nowMs, options.RecencyHalfLife);
                 var blended = (options.RelevanceWeight * relevance + options.ImportanceWeight * c.Importance + options.RecencyWeight * recency) / weightSum;
                 var smart = c.IsHandoffSummary ? HandoffBand + recency : blended;
-                return new RankedCandidate(c, relevance, smart, recency);
+                return new RankedCandidate(c, relevance, smart, recency, fused[i].Text, fused[i].Vector);
             })
             .OrderByDescending(r => r.SmartScore)
             .ThenByDescending(r => r.Candidate.CreatedAtMs)

@@ -1,5 +1,8 @@
 using System.Data.Common;
+using System.Diagnostics;
 using AgentDesk.Core.Memory;
+using AgentDesk.Core.Recall.Lexical;
+using AgentDesk.Core.Recall.Temporal;
 using AgentDesk.Core.Storage;
 using Dapper;
 
@@ -22,78 +25,252 @@ public sealed record RecallRequest
     public string Query { get; init; } = "";
     public int TopK { get; init; } = 5;
     public string Routing { get; init; } = Recall.Routing.Auto;
+    /// <summary>Return every component of every rank key, and how the query was read.</summary>
+    public bool Explain { get; init; }
 }
 
-public sealed record RecallHit(Memory.Memory Memory, double Score, double SmartScore, double? TextScore, double? VectorScore);
+/// <summary>Settings of candidate generation (ranking weights live in <see cref="RankingOptions"/>).</summary>
+public sealed record RecallOptions
+{
+    /// <summary>A session- or tag-scoped recall with at most this many memories in scope is scored entirely in process.</summary>
+    public int ScopedLimit { get; init; } = 2_000;
+    /// <summary>Read temporal phrases ("yesterday", "last call") in queries.</summary>
+    public bool TemporalPhrases { get; init; } = true;
+    /// <summary>The desk's calendar: "yesterday" and "in March" are days and months of this zone.</summary>
+    public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+}
+
+public sealed record RecallHit(Memory.Memory Memory, double Score, double SmartScore, double? TextScore, double? VectorScore, HitExplanation? Explanation = null);
+
+/// <summary>Every component of one hit's rank key.</summary>
+public sealed record HitExplanation(
+    IReadOnlyList<string> Sources, double? TextRaw, double TextNorm, double? VectorRaw, double VectorNorm,
+    double Relevance, double Importance, double Recency, bool HandoffFirst);
+
+/// <summary>How a query was read and answered.</summary>
+public sealed record RecallExplanation(
+    string Routing, string Fusion, double VectorWeight, RankWeights Weights, IReadOnlyList<string> Terms, IReadOnlyList<string> DroppedTerms,
+    TemporalExplanation? Temporal, string Path, IReadOnlyDictionary<string, int> Candidates, double ElapsedMs);
+
+/// <summary>The blend of the final rank key: <c>smart = (relevance·r + importance·i + recency·t) / (r + i + t)</c>.</summary>
+public sealed record RankWeights(double Relevance, double Importance, double Recency, double RecencyHalfLifeDays);
+
+/// <summary>A temporal phrase found in the query, and what it did.</summary>
+public sealed record TemporalExplanation(string Phrase, string Kind, DateTimeOffset? From, DateTimeOffset? Until, string? SessionId, bool Applied, string Note);
+
+public sealed record RecallResult(IReadOnlyList<RecallHit> Hits, RecallExplanation? Explanation);
 
 /// <summary>
-/// Candidate generation and ranking. Candidates come from the lexical index (best BM25 first),
-/// from the in-scope handoff summaries (always considered, so the first-read rule cannot be missed
-/// by a query that shares no word with the summary), and — when the query finds fewer than
-/// <c>top_k</c> — from the most important and the newest memories in scope.
+/// Candidate generation and ranking. Unscoped, candidates come from the lexical index (best BM25
+/// first), from the agent's vector index (nearest first), from the in-scope handoff summaries
+/// (always considered, so the first-read rule cannot be missed by a query that shares no word with
+/// the summary), and — when the retrievers find fewer than <c>top_k</c> — from the most important and
+/// the newest memories in scope; every candidate is then re-read through the filter and scored on
+/// both signals. Scoped to a session or tags with few memories, everything in scope is read and
+/// scored in process, so a small scope never pays for the whole agent.
 /// </summary>
-public sealed class RecallService(DeskDatabase database, AccessRecorder access, RankingOptions options, TimeProvider time)
+public sealed class RecallService(
+    DeskDatabase database, AccessRecorder access, SemanticIndex semantic, RankingOptions ranking, RecallOptions options, TimeProvider time)
 {
     private const int HandoffCandidates = 10;
 
     /// <summary>A term in more than this share of all memories is left out of the OR query (when rarer terms remain).</summary>
     private const double CommonTermShare = 0.2;
 
-    public async Task<IReadOnlyList<RecallHit>> RecallAsync(RecallRequest request, CancellationToken ct = default)
+    public async Task<RecallResult> RecallAsync(RecallRequest request, CancellationToken ct = default)
     {
-        if (request.Routing == Routing.Vector)
-            throw DeskException.Invalid("routing 'vector' needs an embedding model, and none is configured on this server; use 'bm25', 'hybrid' or 'auto'");
+        var started = Stopwatch.GetTimestamp();
+        var routing = Resolve(request.Routing);
+        var now = time.GetUtcNow();
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var (filter, text, temporal) = await ReadTemporalAsync(request, now, ct);
+        var useText = routing is Routing.Bm25 or Routing.Hybrid;
+        var terms = useText ? LexicalQuery.Terms(text) : [];
+        var queryVector = routing is Routing.Vector or Routing.Hybrid ? await semantic.EmbedQueryAsync(text, ct) : null;
+        var trace = new Trace(request.Explain);
 
-        var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var terms = LexicalQuery.Terms(request.Query);
-        var hits = await database.ReadAsync(async connection =>
+        var candidates = await database.ReadAsync(async connection =>
+            await ScopedCandidatesAsync(connection, filter, terms, queryVector, nowMs, trace, ct)
+            ?? await IndexedCandidatesAsync(connection, filter, request.TopK, terms, queryVector, nowMs, trace, ct), ct);
+
+        var ranked = candidates.Count == 0 ? [] : HybridRanker.Rank(
+            candidates.Select(c => new RankCandidate(
+                c.Memory.Seq, c.Memory.Importance, c.Memory.CreatedAtMs,
+                IsHandoffSummary: IsHandoffSummary(c.Memory), c.Text, c.Vector)).ToList(),
+            ranking, nowMs, request.TopK);
+        var bySeq = candidates.ToDictionary(c => c.Memory.Seq);
+        var hits = ranked.Select(r =>
+        {
+            var c = bySeq[r.Candidate.Seq];
+            var explanation = request.Explain
+                ? new HitExplanation(c.Sources, c.Text, r.TextNorm, c.Vector, r.VectorNorm, r.Score, c.Memory.Importance, r.Recency, r.Candidate.IsHandoffSummary)
+                : null;
+            return new RecallHit(c.Memory, r.Score, r.SmartScore, c.Text, c.Vector, explanation);
+        }).ToList();
+        access.Record(hits.Select(h => h.Memory.Seq));
+
+        var explain = request.Explain
+            ? new RecallExplanation(routing, ranking.Fusion.ToString().ToLowerInvariant(), ranking.VectorWeight,
+                new RankWeights(ranking.RelevanceWeight, ranking.ImportanceWeight, ranking.RecencyWeight, ranking.RecencyHalfLife.TotalDays), terms, trace.Dropped,
+                temporal, trace.Path, trace.Counts, Stopwatch.GetElapsedTime(started).TotalMilliseconds)
+            : null;
+        return new RecallResult(hits, explain);
+    }
+
+    /// <summary><c>auto</c> and <c>hybrid</c> are lexical alone when no model is configured; <c>vector</c> then cannot be served.</summary>
+    private string Resolve(string routing) => routing switch
+    {
+        Routing.Auto or Routing.Hybrid => semantic.Enabled ? Routing.Hybrid : Routing.Bm25,
+        Routing.Vector when !semantic.Enabled => throw DeskException.Invalid(
+            "routing 'vector' needs an embedding model, and none is configured on this server (AgentDesk:Embeddings:Provider); use 'bm25', 'hybrid' or 'auto'"),
+        _ => routing,
+    };
+
+    /// <summary>
+    /// Finds a temporal phrase and turns it into scope: "last call" → the agent's most recent ended
+    /// session, a window → <c>since</c>/<c>until</c>. A window that holds nothing in scope is not
+    /// applied (the phrase may not be about the memories' dates); the phrase leaves the query text either way.
+    /// </summary>
+    private async Task<(MemoryFilter Filter, string Text, TemporalExplanation? Temporal)> ReadTemporalAsync(
+        RecallRequest request, DateTimeOffset now, CancellationToken ct)
+    {
+        var filter = request.Filter;
+        if (!options.TemporalPhrases || TemporalPhrases.Parse(request.Query, now, options.TimeZone) is not { } intent)
+            return (filter, request.Query, null);
+        var text = TemporalPhrases.WithoutPhrase(request.Query, intent);
+        var kind = intent.Kind == TemporalKind.LastSession ? "last_session" : "window";
+
+        if (intent.Kind == TemporalKind.LastSession)
+        {
+            if (filter.SessionId is not null)
+                return (filter, text, new TemporalExplanation(intent.Phrase, kind, null, null, filter.SessionId, false, "the request already names a session"));
+            var last = await database.ReadAsync(connection => connection.QueryFirstOrDefaultAsync<string?>(new CommandDefinition(
+                "SELECT id FROM sessions WHERE agent_id = @agent AND ended_at IS NOT NULL ORDER BY ended_at DESC, started_at DESC LIMIT 1",
+                new { agent = filter.AgentId }, cancellationToken: ct)), ct);
+            return last is null
+                ? (filter, text, new TemporalExplanation(intent.Phrase, kind, null, null, null, false, "the agent has no ended session"))
+                : (filter with { SessionId = last }, text, new TemporalExplanation(intent.Phrase, kind, null, null, last, true, "scoped to the most recent ended session"));
+        }
+
+        var windowed = filter with
+        {
+            SinceMs = Max(filter.SinceMs, intent.From?.ToUnixTimeMilliseconds()),
+            UntilMs = Min(filter.UntilMs, intent.Until?.ToUnixTimeMilliseconds() - 1),
+        };
+        var any = await database.ReadAsync(async connection =>
         {
             var p = new DynamicParameters();
-            var where = request.Filter.ToSql(p, nowMs);
-            var textScores = new Dictionary<long, double>();
-            if (terms.Count > 0)
-            {
-                var scored = terms.Count > 1 ? await DropCommonTermsAsync(connection, terms, ct) : terms;
-                p.Add("match", database.Dialect.LexicalMatchExpression(scored));
-                p.Add("limit", Math.Max(request.TopK * 8, 64));
-                foreach (var (seq, score) in await connection.QueryAsync<(long, double)>(new CommandDefinition(
-                    database.Dialect.LexicalCandidatesSql(where), p, cancellationToken: ct)))
-                    textScores[seq] = score;
-            }
-
-            var seqs = new HashSet<long>(textScores.Keys);
-            p.Add("handoffs", HandoffCandidates);
-            seqs.UnionWith(await connection.QueryAsync<long>(new CommandDefinition($"""
-                SELECT m.seq FROM memories m
-                WHERE {where} AND m.importance >= 1.0
-                  AND EXISTS (SELECT 1 FROM memory_tags t WHERE t.tag = 'handoff' AND t.memory_seq = m.seq)
-                ORDER BY m.created_at DESC LIMIT @handoffs
-                """, p, cancellationToken: ct)));
-            if (textScores.Count < request.TopK)
-            {
-                p.Add("fill", Math.Max(request.TopK * 4, 40));
-                seqs.UnionWith(await connection.QueryAsync<long>(new CommandDefinition(
-                    $"SELECT m.seq FROM memories m WHERE {where} ORDER BY m.importance DESC, m.created_at DESC LIMIT @fill", p, cancellationToken: ct)));
-                seqs.UnionWith(await connection.QueryAsync<long>(new CommandDefinition(
-                    $"SELECT m.seq FROM memories m WHERE {where} ORDER BY m.created_at DESC LIMIT @fill", p, cancellationToken: ct)));
-            }
-            if (seqs.Count == 0) return [];
-
-            var memories = (await connection.QueryAsync<MemoryRow>(new CommandDefinition(
-                    $"SELECT {MemoryStore.Columns} FROM memories m WHERE m.seq IN @seqs", new { seqs }, cancellationToken: ct)))
-                .Select(r => r.ToMemory())
-                .ToDictionary(m => m.Seq);
-            var candidates = memories.Values.Select(m => new RankCandidate(
-                m.Seq, m.Importance, m.CreatedAtMs,
-                IsHandoffSummary: m.Importance >= 1.0 && m.HasTag("handoff"),
-                TextScore: textScores.TryGetValue(m.Seq, out var s) ? s : null)).ToList();
-            return HybridRanker.Rank(candidates, options, nowMs, request.TopK)
-                .Select(r => new RecallHit(memories[r.Candidate.Seq], r.Score, r.SmartScore, r.Candidate.TextScore, r.Candidate.VectorScore))
-                .ToList();
+            return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                $"SELECT 1 FROM memories m WHERE {windowed.ToSql(p, now.ToUnixTimeMilliseconds())} LIMIT 1", p, cancellationToken: ct)) is not null;
         }, ct);
+        return any
+            ? (windowed, text, new TemporalExplanation(intent.Phrase, kind, intent.From, intent.Until, null, true, "memories outside the window are left out"))
+            : (filter, text, new TemporalExplanation(intent.Phrase, kind, intent.From, intent.Until, null, false, "nothing in scope falls in the window, so it was not applied"));
 
-        access.Record(hits.Select(h => h.Memory.Seq));
-        return hits;
+        static long? Max(long? a, long? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
+        static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
+    }
+
+    /// <summary>A small scope (one session, some tags) read whole and scored in process; null when the scope is large.</summary>
+    private async Task<List<Candidate>?> ScopedCandidatesAsync(
+        DbConnection connection, MemoryFilter filter, IReadOnlyList<string> terms, float[]? queryVector, long nowMs, Trace trace, CancellationToken ct)
+    {
+        if (filter.SessionId is null && filter.Tags.Count == 0) return null;
+        var p = new DynamicParameters(new { limit = options.ScopedLimit + 1 });
+        var rows = (await connection.QueryAsync<MemoryRow>(new CommandDefinition(
+            $"SELECT {MemoryStore.Columns}{(queryVector is null ? "" : ", m.embedding")} FROM memories m WHERE {filter.ToSql(p, nowMs)} LIMIT @limit",
+            p, cancellationToken: ct))).AsList();
+        if (rows.Count > options.ScopedLimit) return null;
+        trace.Path = "scoped";
+        var textScores = terms.Count > 0 ? LocalBm25.Score(terms, rows.Select(r => LexicalTokenizer.Tokens(r.Content)).ToList()) : null;
+        var candidates = rows.Select((r, i) =>
+        {
+            var text = textScores is null || textScores[i] <= 0 ? (double?)null : textScores[i];
+            var vector = queryVector is null ? null : SemanticIndex.Cosine(queryVector, r.Embedding);
+            return new Candidate(r.ToMemory(), text, vector, Sources(text is not null, vector is not null, false, false));
+        }).ToList();
+        trace.Count("scope", rows.Count);
+        return candidates;
+    }
+
+    private async Task<List<Candidate>> IndexedCandidatesAsync(
+        DbConnection connection, MemoryFilter filter, int topK, IReadOnlyList<string> terms, float[]? queryVector, long nowMs, Trace trace, CancellationToken ct)
+    {
+        trace.Path = "index";
+        var p = new DynamicParameters();
+        var where = filter.ToSql(p, nowMs);
+        var pool = Math.Max(topK * 8, 64);
+
+        var textScores = new Dictionary<long, double>();
+        if (terms.Count > 0)
+        {
+            var scored = terms.Count > 1 ? await DropCommonTermsAsync(connection, terms, ct) : terms;
+            trace.Dropped = terms.Except(scored).ToList();
+            p.Add("match", database.Dialect.LexicalMatchExpression(scored));
+            p.Add("limit", pool);
+            foreach (var (seq, score) in await connection.QueryAsync<(long, double)>(new CommandDefinition(
+                database.Dialect.LexicalCandidatesSql(where), p, cancellationToken: ct)))
+                textScores[seq] = score;
+        }
+        trace.Count("lexical", textScores.Count);
+
+        var vectorSeqs = new HashSet<long>();
+        if (queryVector is not null)
+        {
+            var untilExclusive = filter.UntilMs is { } until ? until + 1 : long.MaxValue;
+            foreach (var match in await semantic.SearchAsync(filter.AgentId, queryVector, pool, filter.SinceMs ?? long.MinValue, untilExclusive, ct))
+                vectorSeqs.Add(match.Seq);
+        }
+        trace.Count("vector", vectorSeqs.Count);
+
+        var seqs = new HashSet<long>(textScores.Keys);
+        seqs.UnionWith(vectorSeqs);
+        p.Add("handoffs", HandoffCandidates);
+        var handoffs = (await connection.QueryAsync<long>(new CommandDefinition($"""
+            SELECT m.seq FROM memories m
+            WHERE {where} AND m.importance >= 1.0
+              AND EXISTS (SELECT 1 FROM memory_tags t WHERE t.tag = 'handoff' AND t.memory_seq = m.seq)
+            ORDER BY m.created_at DESC LIMIT @handoffs
+            """, p, cancellationToken: ct))).ToHashSet();
+        seqs.UnionWith(handoffs);
+        trace.Count("handoff", handoffs.Count);
+        var fillers = new HashSet<long>();
+        if (textScores.Count + vectorSeqs.Count < topK)
+        {
+            p.Add("fill", Math.Max(topK * 4, 40));
+            fillers.UnionWith(await connection.QueryAsync<long>(new CommandDefinition(
+                $"SELECT m.seq FROM memories m WHERE {where} ORDER BY m.importance DESC, m.created_at DESC LIMIT @fill", p, cancellationToken: ct)));
+            fillers.UnionWith(await connection.QueryAsync<long>(new CommandDefinition(
+                $"SELECT m.seq FROM memories m WHERE {where} ORDER BY m.created_at DESC LIMIT @fill", p, cancellationToken: ct)));
+            seqs.UnionWith(fillers);
+        }
+        trace.Count("filler", fillers.Count);
+        if (seqs.Count == 0) return [];
+
+        // Every candidate passes the filter again: vector matches were found without it, and the index may be stale.
+        p.Add("seqs", seqs);
+        var rows = await connection.QueryAsync<MemoryRow>(new CommandDefinition(
+            $"SELECT {MemoryStore.Columns}{(queryVector is null ? "" : ", m.embedding")} FROM memories m WHERE m.seq IN @seqs AND {where}",
+            p, cancellationToken: ct));
+        return rows.Select(r =>
+        {
+            double? text = textScores.TryGetValue(r.Seq, out var s) ? s : null;
+            var vector = queryVector is null ? null : SemanticIndex.Cosine(queryVector, r.Embedding);
+            return new Candidate(r.ToMemory(), text, vector,
+                Sources(text is not null, vectorSeqs.Contains(r.Seq), handoffs.Contains(r.Seq), fillers.Contains(r.Seq)));
+        }).ToList();
+    }
+
+    private static bool IsHandoffSummary(Memory.Memory m) => m.Importance >= 1.0 && m.HasTag("handoff");
+
+    private static IReadOnlyList<string> Sources(bool lexical, bool vector, bool handoff, bool filler)
+    {
+        var sources = new List<string>(2);
+        if (lexical) sources.Add("lexical");
+        if (vector) sources.Add("vector");
+        if (handoff) sources.Add("handoff");
+        if (filler) sources.Add("filler");
+        return sources;
     }
 
     /// <summary>
@@ -116,5 +293,21 @@ public sealed class RecallService(DeskDatabase database, AccessRecorder access, 
             if (count <= cap) rare.Add(term);
         }
         return rare.Count > 0 ? rare : terms;
+    }
+
+    private sealed record Candidate(Memory.Memory Memory, double? Text, double? Vector, IReadOnlyList<string> Sources);
+
+    /// <summary>What candidate generation did, gathered only when the caller asked for an explanation.</summary>
+    private sealed class Trace(bool enabled)
+    {
+        private readonly Dictionary<string, int> _counts = [];
+        public string Path { get; set; } = "index";
+        public IReadOnlyList<string> Dropped { get; set; } = [];
+        public IReadOnlyDictionary<string, int> Counts => _counts;
+
+        public void Count(string source, int n)
+        {
+            if (enabled) _counts[source] = n;
+        }
     }
 }

@@ -35,8 +35,8 @@ public static class MemoryApi
         var body = await limits.ReadAsync(http);
         var agentId = http.Caller().EnsureAgent(MemoryRules.AgentId(body.String("agent_id")));
         var input = ParseNewMemory(body, agentId, time);
-        var (stored, created) = await store.StoreAsync(input, http.RequestAborted);
-        var result = new { memory = stored, embedding_time_ms = 0 };
+        var (stored, created, embeddingTime) = await store.StoreAsync(input, http.RequestAborted);
+        var result = new { memory = stored, embedding_time_ms = (long)embeddingTime.TotalMilliseconds };
         return created ? ApiJson.Created(result) : ApiJson.Ok(result);
     }
 
@@ -49,12 +49,12 @@ public static class MemoryApi
             throw DeskException.Invalid($"'memories' must hold 1–{MemoryRules.MaxBatchItems} items, not {items.Count}");
         var inputs = items.Select(item => ParseNewMemory(item, agentId, time)).ToList();
         var stopwatch = Stopwatch.StartNew();
-        var stored = await store.StoreBatchAsync(inputs, http.RequestAborted);
+        var (stored, embeddingTime) = await store.StoreBatchAsync(inputs, http.RequestAborted);
         return ApiJson.Created(new
         {
             stored = stored.Select(m => new { m.Id, m.Content, m.AgentId, m.Tags, m.Importance, m.CreatedAt }),
             stored_count = stored.Count,
-            total_embedding_time_ms = 0,
+            total_embedding_time_ms = (long)embeddingTime.TotalMilliseconds,
             total_time_ms = stopwatch.ElapsedMilliseconds,
         });
     }
@@ -84,17 +84,19 @@ public static class MemoryApi
             Query = query ?? "",
             TopK = MemoryRules.TopK(args.Int("top_k", 1, MemoryRules.MaxTopK) ?? 5),
             Routing = routing,
+            Explain = args.Bool("explain") ?? false,
         };
-        var hits = await recall.RecallAsync(request, http.RequestAborted);
-        var items = hits.Select(h => new
+        var result = await recall.RecallAsync(request, http.RequestAborted);
+        var items = result.Hits.Select(h => new
         {
             memory = h.Memory,
             score = Math.Round(h.Score, 6),
             smart_score = Math.Round(h.SmartScore, 6),
             text_score = h.TextScore is { } t ? Math.Round(t, 6) : (double?)null,
             vector_score = h.VectorScore is { } v ? Math.Round(v, 6) : (double?)null,
+            explain = h.Explanation,
         }).ToList();
-        return ApiJson.Ok(new { memories = items, results = items, total_found = items.Count });
+        return ApiJson.Ok(new { memories = items, results = items, total_found = items.Count, explain = result.Explanation });
     }
 
     private static async Task<IResult> GetAsync(string id, HttpContext http, MemoryStore store)

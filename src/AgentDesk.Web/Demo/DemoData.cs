@@ -32,7 +32,7 @@ public sealed class DemoData(IConfiguration config, MemoryStore memories, Sessio
             - Sentiment: frustrated, second occurrence — acknowledge it and apologise first.
             - Action: issue the refund and confirm by email.
             """;
-        var (stored, _) = await memories.StoreAsync(Memory(bot.Id, summary, 1.0, "handoff", "session-summary", "priority:high", "target:billing-tier1", "channel:chat"), ct);
+        var (stored, _, _) = await memories.StoreAsync(Memory(bot.Id, summary, 1.0, "handoff", "session-summary", "priority:high", "target:billing-tier1", "channel:chat"), ct);
         await sessions.EndAsync(bot.Id, "Escalated to billing tier 1", new JsonObject
         {
             ["handoff_to"] = "billing-tier1",

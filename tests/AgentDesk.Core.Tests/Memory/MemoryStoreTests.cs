@@ -14,7 +14,7 @@ public sealed class MemoryStoreTests : DatabaseTest
     [Fact]
     public async Task Store_ThenGet_RoundTripsEveryField()
     {
-        var (stored, created) = await Db.Memories.StoreAsync(new NewMemory
+        var (stored, created, _) = await Db.Memories.StoreAsync(new NewMemory
         {
             AgentId = "bot",
             Content = "refund promised",
@@ -38,9 +38,9 @@ public sealed class MemoryStoreTests : DatabaseTest
     [Fact]
     public async Task Store_SameClientIdTwice_UpdatesOneMemory()
     {
-        var (first, firstCreated) = await Db.Memories.StoreAsync(New("v1") with { Id = "client-1" });
+        var (first, firstCreated, _) = await Db.Memories.StoreAsync(New("v1") with { Id = "client-1" });
         Db.Clock.Advance(TimeSpan.FromMinutes(1));
-        var (second, secondCreated) = await Db.Memories.StoreAsync(New("v2", "bot", "t") with { Id = "client-1" });
+        var (second, secondCreated, _) = await Db.Memories.StoreAsync(New("v2", "bot", "t") with { Id = "client-1" });
         Assert.True(firstCreated);
         Assert.False(secondCreated);
         Assert.Equal(first.CreatedAt, second.CreatedAt);
@@ -77,10 +77,10 @@ public sealed class MemoryStoreTests : DatabaseTest
     [Fact]
     public async Task Update_Content_ReindexesForRecall()
     {
-        var (stored, _) = await Db.Memories.StoreAsync(New("the router is broken"));
+        var (stored, _, _) = await Db.Memories.StoreAsync(New("the router is broken"));
         await Db.Memories.UpdateAsync(stored.Id, "bot", new MemoryPatch { Content = "the modem is replaced", Tags = ["hardware"] });
-        var oldWord = await Db.Recall.RecallAsync(new RecallRequest { Filter = new MemoryFilter { AgentId = "bot", Tags = ["nothing"] }, Query = "router" });
-        var newWord = await Db.Recall.RecallAsync(new RecallRequest { Filter = new MemoryFilter { AgentId = "bot" }, Query = "modem" });
+        var oldWord = (await Db.Recall.RecallAsync(new RecallRequest { Filter = new MemoryFilter { AgentId = "bot", Tags = ["nothing"] }, Query = "router" })).Hits;
+        var newWord = (await Db.Recall.RecallAsync(new RecallRequest { Filter = new MemoryFilter { AgentId = "bot" }, Query = "modem" })).Hits;
         Assert.Empty(oldWord);
         Assert.NotNull(Assert.Single(newWord).TextScore);
         Assert.Equal(1, await Db.Memories.CountAsync(new MemoryFilter { AgentId = "bot", Tags = ["hardware"] }));
@@ -99,13 +99,13 @@ public sealed class MemoryStoreTests : DatabaseTest
         var deleted = await Db.Memories.DeleteAsync(new MemoryFilter { AgentId = "bot", Tags = ["x"], SessionId = session.Id });
         Assert.Equal(1, deleted);
         Assert.Equal(2, await Db.Memories.CountAsync(new MemoryFilter { AgentId = "bot" }));
-        Assert.Empty(await Db.Recall.RecallAsync(new RecallRequest { Filter = new MemoryFilter { AgentId = "bot", Tags = ["x"], SessionId = session.Id }, Query = "a" }));
+        Assert.Empty((await Db.Recall.RecallAsync(new RecallRequest { Filter = new MemoryFilter { AgentId = "bot", Tags = ["x"], SessionId = session.Id }, Query = "a" })).Hits);
     }
 
     [Fact]
     public async Task Get_Expired_IsInvisible()
     {
-        var (stored, _) = await Db.Memories.StoreAsync(New("soon gone") with { ExpiresAtMs = Db.Clock.Now.AddMinutes(5).ToUnixTimeMilliseconds() });
+        var (stored, _, _) = await Db.Memories.StoreAsync(New("soon gone") with { ExpiresAtMs = Db.Clock.Now.AddMinutes(5).ToUnixTimeMilliseconds() });
         Assert.NotNull(await Db.Memories.GetAsync(stored.Id));
         Db.Clock.Advance(TimeSpan.FromMinutes(6));
         Assert.Null(await Db.Memories.GetAsync(stored.Id));
@@ -121,7 +121,7 @@ public sealed class MemoryStoreTests : DatabaseTest
             New("alpha router replaced by modem") with { Id = "r1" },
             New("gamma password reset", "bot", "account"),
         ]);
-        var (single, _) = await Db.Memories.StoreAsync(New("delta shipping delayed"));
+        var (single, _, _) = await Db.Memories.StoreAsync(New("delta shipping delayed"));
         await Db.Memories.UpdateAsync(single.Id, "bot", new MemoryPatch { Content = "delta parcel arrived" });
         await Db.Memories.DeleteAsync(new MemoryFilter { AgentId = "bot", Tags = ["account"] });
 
@@ -137,7 +137,7 @@ public sealed class MemoryStoreTests : DatabaseTest
     }
 
     private async Task<IReadOnlyList<RecallHit>> Recall(string word) =>
-        (await Db.Recall.RecallAsync(new RecallRequest { Filter = new MemoryFilter { AgentId = "bot" }, Query = word, TopK = 10 }))
+        ((await Db.Recall.RecallAsync(new RecallRequest { Filter = new MemoryFilter { AgentId = "bot" }, Query = word, TopK = 10 })).Hits)
         .Where(h => h.TextScore is not null).ToList();
 
     [Fact]

@@ -6,8 +6,8 @@ namespace AgentDesk.Core.Tests.Recall;
 
 public sealed class RecallServiceTests : DatabaseTest
 {
-    private Task<IReadOnlyList<RecallHit>> Recall(string query, MemoryFilter? filter = null, int topK = 5) =>
-        Db.Recall.RecallAsync(new RecallRequest { Filter = filter ?? new MemoryFilter { AgentId = "bot" }, Query = query, TopK = topK });
+    private async Task<IReadOnlyList<RecallHit>> Recall(string query, MemoryFilter? filter = null, int topK = 5) =>
+        (await Db.Recall.RecallAsync(new RecallRequest { Filter = filter ?? new MemoryFilter { AgentId = "bot" }, Query = query, TopK = topK })).Hits;
 
     [Fact]
     public async Task Recall_OtherAgentsMemories_AreNeverReturned()
@@ -53,7 +53,7 @@ public sealed class RecallServiceTests : DatabaseTest
     [Fact]
     public async Task Recall_Hits_AreRecordedAsAccessesWhenFlushed()
     {
-        var (stored, _) = await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "wifi drops at night" });
+        var (stored, _, _) = await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "wifi drops at night" });
         await Recall("wifi");
         await Recall("wifi night");
         Db.Clock.Advance(TimeSpan.FromMinutes(3));

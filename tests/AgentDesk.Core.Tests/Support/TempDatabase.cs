@@ -3,11 +3,14 @@ using AgentDesk.Core.Memory;
 using AgentDesk.Core.Recall;
 using AgentDesk.Core.Storage;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentDesk.Core.Tests.Support;
 
 /// <summary>A migrated SQLite file of its own, with the stores wired as the host wires them.</summary>
-public sealed class TempDatabase : IAsyncLifetime
+/// <param name="embeddings">The embedding model, or null for a server without one.</param>
+public sealed class TempDatabase(IEmbeddingGenerator<string, Embedding<float>>? embeddings = null) : IAsyncLifetime
 {
     public string Directory { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "agentdesk-core-tests", Guid.NewGuid().ToString("N"));
     public string Path => System.IO.Path.Combine(Directory, "core.db");
@@ -18,19 +21,24 @@ public sealed class TempDatabase : IAsyncLifetime
     public SessionStore Sessions { get; private set; } = null!;
     public AccessRecorder Access { get; private set; } = null!;
     public RecallService Recall { get; private set; } = null!;
+    public SemanticIndex Semantic { get; private set; } = null!;
+    public RankingOptions Ranking { get; set; } = new();
+    public RecallOptions RecallOptions { get; set; } = new();
 
     public async Task InitializeAsync()
     {
         Database = new DeskDatabase(SqliteDialect.ForFile(Path));
         await new Migrator(Database).MigrateAsync();
-        Memories = new MemoryStore(Database, Clock, Events);
+        Semantic = new SemanticIndex(Database, Events, NullLogger<SemanticIndex>.Instance, embeddings);
+        Memories = new MemoryStore(Database, Clock, Events, Semantic);
         Sessions = new SessionStore(Database, Clock, Events);
         Access = new AccessRecorder(Memories, Clock);
-        Recall = new RecallService(Database, Access, new RankingOptions(), Clock);
+        Recall = new RecallService(Database, Access, Semantic, Ranking, RecallOptions, Clock);
     }
 
     public Task DisposeAsync()
     {
+        Semantic.Dispose();
         SqliteConnection.ClearAllPools();
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
         return Task.CompletedTask;

@@ -157,7 +157,7 @@ public sealed class BadInputTests(DeskFactory desk) : IClassFixture<DeskFactory>
     [InlineData("""{"agent_id":"{agent}","query":"seed","until":"not a date"}""")]
     [InlineData("""{"agent_id":"{agent}","query":"seed","since":-1}""")]
     [InlineData("""{"agent_id":"{agent}","query":"seed","tags":"seed"}""")]
-    [InlineData("""{"agent_id":"{agent}","query":"seed","routing":"vector"}""")]
+    [InlineData("""{"agent_id":"{agent}","query":"seed","routing":"semantic"}""")]
     [InlineData("""{"agent_id":"{agent}"}""")]
     [InlineData("""{"agent_id":"{agent}","query":"   "}""")]
     [InlineData("""{"query":"seed"}""")]

@@ -24,13 +24,13 @@ public sealed class RecallApiTests(DeskFactory desk) : IClassFixture<DeskFactory
         var items = body.GetProperty("memories").EnumerateArray().ToList();
         Assert.Equal(2, body.GetProperty("total_found").GetInt32());
         Assert.Equal([matching, other], items.Ids());
-        Wire.AssertFields(items[0], "memory", "score", "smart_score", "text_score");
+        Wire.AssertFields(items[0], "memory", "score", "smart_score", "text_score", "vector_score");
         Wire.AssertMemory(items[0].GetProperty("memory"));
         Assert.True(items[0].GetProperty("text_score").GetDouble() > 0);
         Assert.Equal(1.0, items[0].GetProperty("score").GetDouble());
-        // Found only by the fill-up from the scope (no shared word): no text signal, zero relevance.
-        Wire.AssertFields(items[1], "memory", "score", "smart_score");
-        Assert.Equal(0.0, items[1].GetProperty("score").GetDouble());
+        // No shared word: no text signal, only the (weaker) semantic one.
+        Wire.AssertFields(items[1], "memory", "score", "smart_score", "vector_score");
+        Assert.True(items[1].GetProperty("score").GetDouble() < 0.5);
     }
 
     [Fact]
@@ -330,10 +330,9 @@ public sealed class RecallApiTests(DeskFactory desk) : IClassFixture<DeskFactory
     }
 
     [Theory]
-    [InlineData("vector")]
-    [InlineData("Vector")]
     [InlineData("semantic")]
-    public async Task Recall_VectorOrUnknownRouting_Returns400(string routing)
+    [InlineData("dense")]
+    public async Task Recall_UnknownRouting_Returns400(string routing)
     {
         var agent = DeskApi.NewAgent("rec-route-bad");
         await _api.StoreAsync(new { agent_id = agent, content = "fiber outage" });

@@ -65,8 +65,10 @@ public static class DeskApi
     public static async Task<IReadOnlyList<JsonElement>> RecallAsync(this HttpClient client, object body) =>
         (await (await client.PostJsonAsync("/v1/memory/recall", body)).OkAsync()).GetProperty("memories").EnumerateArray().ToList();
 
-    public static IReadOnlyList<string> Ids(this IEnumerable<JsonElement> items) =>
-        items.Select(i => (i.TryGetProperty("memory", out var m) ? m : i).GetProperty("id").GetString()!).ToList();
+    public static IReadOnlyList<string> Ids(this IEnumerable<JsonElement> items) => items.Select(IdOf).ToList();
+
+    /// <summary>The id of a memory, or of the memory in a recall item.</summary>
+    public static string IdOf(JsonElement item) => (item.TryGetProperty("memory", out var m) ? m : item).GetProperty("id").GetString()!;
 
     public static IReadOnlyList<string> Strings(this JsonElement array) =>
         array.EnumerateArray().Select(e => e.GetString()!).ToList();
