@@ -124,7 +124,7 @@ public sealed partial class LocomoScenario : IScenario
             }
             catch (HttpRequestException e) when (e.StatusCode == HttpStatusCode.BadRequest)
             {
-                var reason = ServerError(e.Message);
+                var reason = ApiClient.ServerError(e);
                 log.WriteLine($"routing '{routing}': not available on this server ({reason})");
                 results.Add(new RoutingResult(routing, reason, null, [], questions));
                 continue;
@@ -439,22 +439,6 @@ public sealed partial class LocomoScenario : IScenario
         return doc.RootElement.GetProperty("memories").EnumerateArray()
             .Select(item => item.GetProperty("memory").GetProperty("id").GetString()!)
             .ToList();
-    }
-
-    /// <summary>The "error" of the server's JSON error body inside <see cref="ApiClient"/>'s exception message, else the message.</summary>
-    private static string ServerError(string message)
-    {
-        var at = message.IndexOf('{');
-        if (at < 0) return message;
-        try
-        {
-            using var doc = JsonDocument.Parse(message[at..]);
-            return doc.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String ? error.GetString()! : message;
-        }
-        catch (JsonException)
-        {
-            return message;
-        }
     }
 
     private static bool SameRankings(RoutingResult a, RoutingResult b) =>
