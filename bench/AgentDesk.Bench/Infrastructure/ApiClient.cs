@@ -67,6 +67,12 @@ public sealed class ApiClient : IDisposable
     public async Task<JsonNode> SendJsonAsync(HttpMethod method, string path, object? body, CancellationToken ct) =>
         JsonNode.Parse(await SendAsync(method, path, body is null ? null : Json(body), ct)) ?? throw new InvalidDataException($"{method} {path} answered 'null'");
 
+    /// <summary>
+    /// The server refused a request as something it does not offer (400, or 501), e.g. a recall
+    /// routing it has no model for: a benchmark reports that as "not available" instead of failing.
+    /// </summary>
+    public static bool IsRefusal(HttpRequestException e) => e.StatusCode is System.Net.HttpStatusCode.BadRequest or System.Net.HttpStatusCode.NotImplemented;
+
     /// <summary>The "error" of the server's JSON error body in an exception thrown by <see cref="SendAsync"/>, else its message.</summary>
     public static string ServerError(HttpRequestException e)
     {

@@ -12,10 +12,20 @@ public sealed class RowMeasurer(BenchContext context, Report report, int attempt
     /// <summary>Other processes above this many cores make a row "measured on a busy machine".</summary>
     public const double BusyCores = 0.25;
 
-    /// <summary>Waits for a quiet machine; notes (once) when it never got quiet.</summary>
+    private int _busyNote = -1;
+    private int _busyStarts;
+
+    /// <summary>Waits for a quiet machine; keeps one note saying how often it never got quiet.</summary>
     public async Task WaitForQuietAsync(int serverPid, CancellationToken ct)
     {
-        if (await context.WaitForQuietMachineAsync(serverPid, ct) is { } warning && !report.Notes.Contains(warning)) report.Notes.Add(warning);
+        if (await context.WaitForQuietMachineAsync(serverPid, ct) is not { } warning) return;
+        var note = ++_busyStarts == 1 ? warning : $"{warning} — the last of {_busyStarts} measurements that started on a busy machine";
+        if (_busyNote < 0)
+        {
+            _busyNote = report.Notes.Count;
+            report.Notes.Add(note);
+        }
+        else report.Notes[_busyNote] = note;
     }
 
     /// <summary>Best of <c>attempts</c> runs of <paramref name="run"/>, added to the report's rows.</summary>

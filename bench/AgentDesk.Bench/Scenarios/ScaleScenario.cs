@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text.Json;
 using AgentDesk.Bench.Data;
 using AgentDesk.Bench.Infrastructure;
@@ -419,7 +418,7 @@ public sealed class ScaleScenario : IScenario
                 {
                     await Api.PostAsync("/v1/memory/recall", AgentBody(routing), ct); // the probe: does this server accept the routing at all?
                 }
-                catch (HttpRequestException e) when (e.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotImplemented)
+                catch (HttpRequestException e) when (ApiClient.IsRefusal(e))
                 {
                     var reason = ApiClient.ServerError(e);
                     _log.WriteLine($"{label}: routing '{routing}' is not available on this server ({reason})");
