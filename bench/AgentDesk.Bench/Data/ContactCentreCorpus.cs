@@ -190,6 +190,34 @@ public sealed class ContactCentreCorpus(int seed)
         return new GeneratedMemory(Content(topic), type, importance, tags, session, createdAt);
     }
 
+    /// <summary>
+    /// One customer conversation as its session holds it: one customer, mostly one topic, memories
+    /// 10 s – 2 min apart from <paramref name="startUnixSeconds"/>. Importance is skewed low, as in a
+    /// real desk (most notes are routine, a few matter: 60 % 0.30–0.55, 30 % 0.55–0.80, 10 % 0.80–0.95);
+    /// about one memory in ten is an agent-level note kept outside the session.
+    /// </summary>
+    public IEnumerable<GeneratedMemory> Conversation(string sessionId, int length, long startUnixSeconds)
+    {
+        var customer = CustomerName();
+        var topic = Topic();
+        var at = startUnixSeconds;
+        for (var i = 0; i < length; i++)
+        {
+            var memoryTopic = _random.NextDouble() < 0.85 ? topic : Topic();
+            var tags = _random.NextDouble() < 0.4 ? TagsFor(memoryTopic) : null;
+            var type = _random.NextDouble() switch { < 0.75 => "episodic", < 0.9 => "semantic", _ => "procedural" };
+            var importance = _random.NextDouble() switch
+            {
+                < 0.6 => 0.30 + _random.NextDouble() * 0.25,
+                < 0.9 => 0.55 + _random.NextDouble() * 0.25,
+                _ => 0.80 + _random.NextDouble() * 0.15,
+            };
+            var session = _random.NextDouble() < 0.1 ? null : sessionId;
+            at += _random.Next(10, 120);
+            yield return new GeneratedMemory(Content(memoryTopic, customer), type, Math.Round(importance, 2), tags, session, at);
+        }
+    }
+
     private List<string> TagsFor(string topic)
     {
         var tags = new List<string> { topic };

@@ -20,7 +20,8 @@ public sealed class ApiClient : IDisposable
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
     private readonly HttpClient _http;
 
-    public ApiClient(Uri baseAddress, string apiKey, int maxConnections = 64)
+    /// <param name="timeout">Per request (120 s); seeding a large database with embeddings may want more.</param>
+    public ApiClient(Uri baseAddress, string apiKey, int maxConnections = 64, TimeSpan? timeout = null)
     {
         if (!baseAddress.IsLoopback) throw new ArgumentException($"the benchmark only talks to loopback, not {baseAddress}", nameof(baseAddress));
         _http = new HttpClient(new SocketsHttpHandler
@@ -33,7 +34,7 @@ public sealed class ApiClient : IDisposable
         })
         {
             BaseAddress = baseAddress,
-            Timeout = TimeSpan.FromSeconds(120),
+            Timeout = timeout ?? TimeSpan.FromSeconds(120),
         };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
     }
@@ -65,6 +66,28 @@ public sealed class ApiClient : IDisposable
 
     public async Task<JsonNode> SendJsonAsync(HttpMethod method, string path, object? body, CancellationToken ct) =>
         JsonNode.Parse(await SendAsync(method, path, body is null ? null : Json(body), ct)) ?? throw new InvalidDataException($"{method} {path} answered 'null'");
+
+    /// <summary>
+    /// The server refused a request as something it does not offer (400, or 501), e.g. a recall
+    /// routing it has no model for: a benchmark reports that as "not available" instead of failing.
+    /// </summary>
+    public static bool IsRefusal(HttpRequestException e) => e.StatusCode is System.Net.HttpStatusCode.BadRequest or System.Net.HttpStatusCode.NotImplemented;
+
+    /// <summary>The "error" of the server's JSON error body in an exception thrown by <see cref="SendAsync"/>, else its message.</summary>
+    public static string ServerError(HttpRequestException e)
+    {
+        var at = e.Message.IndexOf('{');
+        if (at < 0) return e.Message;
+        try
+        {
+            using var doc = JsonDocument.Parse(e.Message[at..]);
+            return doc.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String ? error.GetString()! : e.Message;
+        }
+        catch (JsonException)
+        {
+            return e.Message;
+        }
+    }
 
     public void Dispose() => _http.Dispose();
 }

@@ -4,6 +4,7 @@ namespace AgentDesk.Bench.Infrastructure;
 public sealed class BenchContext(string repoRoot, BenchArgs args, TextWriter log)
 {
     private readonly List<ServerProcess> _servers = [];
+    private bool _built;
 
     public string RepoRoot { get; } = repoRoot;
 
@@ -25,13 +26,15 @@ public sealed class BenchContext(string repoRoot, BenchArgs args, TextWriter log
     public string CommandLine => "dotnet run -c Release --project bench/AgentDesk.Bench -- " + string.Join(' ', Args.Raw);
 
     /// <summary>
-    /// Builds (unless <c>--no-build</c>) and starts a fresh server. The caller disposes it; the
-    /// context also kills it on Ctrl+C or process exit.
+    /// Builds (unless <c>--no-build</c>; once per run) and starts a server: on a fresh database, or
+    /// on the one in <paramref name="dataDirectory"/> (see <see cref="ServerProcess.StartAsync"/>).
+    /// The caller disposes it; the context also kills it on Ctrl+C or process exit.
     /// </summary>
-    public async Task<ServerProcess> StartServerAsync(CancellationToken ct)
+    public async Task<ServerProcess> StartServerAsync(CancellationToken ct, string? dataDirectory = null, TimeSpan? readyTimeout = null)
     {
-        if (!Args.Flag("no-build")) await ServerProcess.BuildAsync(ServerRoot, Log, ct);
-        var server = await ServerProcess.StartAsync(ServerRoot, Log, Args.Flag("keep-data"), ServerEnvironment, ct);
+        if (!_built && !Args.Flag("no-build")) await ServerProcess.BuildAsync(ServerRoot, Log, ct);
+        _built = true;
+        var server = await ServerProcess.StartAsync(ServerRoot, Log, Args.Flag("keep-data"), ServerEnvironment, ct, dataDirectory, readyTimeout);
         lock (_servers) _servers.Add(server);
         return server;
     }

@@ -9,18 +9,21 @@ namespace AgentDesk.Bench.Infrastructure;
 /// The real AgentDesk.Web, built in Release and started as its own process (the apphost, no
 /// <c>dotnet run</c> in between) on a free 127.0.0.1 port, with a fresh database in a temporary
 /// folder and a random root API key. Disposing kills the process tree and deletes the folder.
+/// Started on a caller's data folder instead, it opens the database found there (a restart, timed
+/// by <see cref="StartupTime"/>) and leaves the folder alone.
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
     private const string WebProject = "src/AgentDesk.Web";
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan DefaultReadyTimeout = TimeSpan.FromSeconds(60);
 
     private readonly Process _process;
     private readonly OutputTail _output;
     private readonly bool _keepData;
+    private readonly long _startedAt;
     private int _disposed;
 
-    private ServerProcess(Process process, OutputTail output, Uri baseAddress, string apiKey, string dataDirectory, bool keepData)
+    private ServerProcess(Process process, OutputTail output, Uri baseAddress, string apiKey, string dataDirectory, bool keepData, long startedAt)
     {
         _process = process;
         _output = output;
@@ -28,6 +31,7 @@ public sealed class ServerProcess : IAsyncDisposable
         ApiKey = apiKey;
         DataDirectory = dataDirectory;
         _keepData = keepData;
+        _startedAt = startedAt;
     }
 
     public Uri BaseAddress { get; }
@@ -35,6 +39,9 @@ public sealed class ServerProcess : IAsyncDisposable
     public string DataDirectory { get; }
     public string DatabasePath => Path.Combine(DataDirectory, "bench.db");
     public int ProcessId => _process.Id;
+
+    /// <summary>From just before the process was started to the first 200 of <c>GET /health/ready</c>.</summary>
+    public TimeSpan StartupTime { get; private set; }
 
     public static string AppHostPath(string repoRoot) =>
         Path.Combine(repoRoot, WebProject, "bin", "Release", "net9.0", "linux-x64", "AgentDesk.Web");
@@ -70,7 +77,10 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <param name="extraEnvironment">Set last, so it can override the defaults (e.g. AgentDesk__Storage__FullSync=true).</param>
-    public static async Task<ServerProcess> StartAsync(string repoRoot, TextWriter log, bool keepData, IReadOnlyDictionary<string, string> extraEnvironment, CancellationToken ct)
+    /// <param name="dataDirectory">Open the database (bench.db) in this folder, which the caller owns; null = a fresh temporary one.</param>
+    /// <param name="readyTimeout">How long start-up may take (60 s); opening a large database may need more.</param>
+    public static async Task<ServerProcess> StartAsync(string repoRoot, TextWriter log, bool keepData, IReadOnlyDictionary<string, string> extraEnvironment,
+        CancellationToken ct, string? dataDirectory = null, TimeSpan? readyTimeout = null)
     {
         var appHost = AppHostPath(repoRoot);
         if (!File.Exists(appHost)) throw new FileNotFoundException($"no Release build of the server at {appHost}; run without --no-build", appHost);
@@ -78,7 +88,7 @@ public sealed class ServerProcess : IAsyncDisposable
         // The port is free when probed; a race with another process is retried with a new port.
         for (var attempt = 1; ; attempt++)
         {
-            var dataDirectory = Directory.CreateTempSubdirectory("agentdesk-bench-").FullName;
+            var folder = dataDirectory ?? Directory.CreateTempSubdirectory("agentdesk-bench-").FullName;
             var port = FreeLoopbackPort();
             var apiKey = "bench_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
             var baseAddress = new Uri($"http://127.0.0.1:{port}");
@@ -96,19 +106,20 @@ public sealed class ServerProcess : IAsyncDisposable
                 psi.Environment.Remove(name);
             psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
             psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
-            psi.Environment["AgentDesk__Storage__Path"] = Path.Combine(dataDirectory, "bench.db");
+            psi.Environment["AgentDesk__Storage__Path"] = Path.Combine(folder, "bench.db");
             psi.Environment["AGENTDESK_ROOT_API_KEY"] = apiKey;
             psi.Environment["AgentDesk__DemoData"] = "false";
             psi.Environment["Logging__LogLevel__Default"] = "Warning";
             foreach (var (name, value) in extraEnvironment) psi.Environment[name] = value;
 
+            var startedAt = Stopwatch.GetTimestamp();
             var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {appHost}");
             var output = new OutputTail(process);
-            var server = new ServerProcess(process, output, baseAddress, apiKey, dataDirectory, keepData);
-            log.WriteLine($"server pid {process.Id} on {baseAddress}, data in {dataDirectory}");
+            var server = new ServerProcess(process, output, baseAddress, apiKey, folder, keepData || dataDirectory is not null, startedAt);
+            log.WriteLine($"server pid {process.Id} on {baseAddress}, data in {folder}");
             try
             {
-                await server.WaitUntilReadyAsync(ct);
+                await server.WaitUntilReadyAsync(readyTimeout ?? DefaultReadyTimeout, ct);
                 return server;
             }
             catch (ServerExitedException) when (attempt < 3 && output.Text.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
@@ -139,10 +150,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public string RecentOutput => _output.Text;
 
-    private async Task WaitUntilReadyAsync(CancellationToken ct)
+    private async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken ct)
     {
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = Stopwatch.StartNew();
         while (true)
         {
             if (_process.HasExited)
@@ -150,13 +160,45 @@ public sealed class ServerProcess : IAsyncDisposable
             try
             {
                 using var response = await http.GetAsync("/health/ready", ct);
-                if (response.StatusCode == HttpStatusCode.OK) return;
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    StartupTime = Stopwatch.GetElapsedTime(_startedAt);
+                    return;
+                }
             }
             catch (HttpRequestException) { }
             catch (TaskCanceledException) when (!ct.IsCancellationRequested) { }
-            if (deadline.Elapsed > ReadyTimeout)
-                throw new TimeoutException($"GET /health/ready did not answer 200 within {ReadyTimeout.TotalSeconds:N0} s:\n{_output.Text}");
-            await Task.Delay(100, ct);
+            if (Stopwatch.GetElapsedTime(_startedAt) > timeout)
+                throw new TimeoutException($"GET /health/ready did not answer 200 within {timeout.TotalSeconds:N0} s:\n{_output.Text}");
+            await Task.Delay(50, ct);
+        }
+    }
+
+    /// <summary>
+    /// Stops the server the way a supervisor does (SIGTERM: the host shuts down gracefully and flushes
+    /// what it buffers), so its database can be copied or opened again; kills it after
+    /// <paramref name="timeout"/>. Returns false when it had to be killed.
+    /// </summary>
+    public async Task<bool> StopAsync(TimeSpan timeout)
+    {
+        if (_process.HasExited) return true;
+        try
+        {
+            using var term = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+            if (term is not null) await term.WaitForExitAsync();
+        }
+        catch (System.ComponentModel.Win32Exception) { } // no kill(1) here: the wait below ends in a hard kill
+        using var wait = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+            return false;
         }
     }
 

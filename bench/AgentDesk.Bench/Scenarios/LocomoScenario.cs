@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -122,9 +121,9 @@ public sealed partial class LocomoScenario : IScenario
             {
                 await api.PostAsync("/v1/memory/recall", routed[0], ct); // the probe: does this server accept the routing at all?
             }
-            catch (HttpRequestException e) when (e.StatusCode == HttpStatusCode.BadRequest)
+            catch (HttpRequestException e) when (ApiClient.IsRefusal(e))
             {
-                var reason = ServerError(e.Message);
+                var reason = ApiClient.ServerError(e);
                 log.WriteLine($"routing '{routing}': not available on this server ({reason})");
                 results.Add(new RoutingResult(routing, reason, null, [], questions));
                 continue;
@@ -145,7 +144,7 @@ public sealed partial class LocomoScenario : IScenario
             $"{data.Sum(c => c.SessionCount)} sessions, {turns:N0} turns; {questions.Count:N0} questions of categories 1–4 asked (category {AdversarialCategory}, adversarial, excluded)"));
         report.Setup.Add(("Memories", $"one agent per conversation ({AgentPrefix}0 … {AgentPrefix}{data.Count - 1}); one memory per turn, content \"<speaker>: <text>\" " +
             "plus \" [shared image: <blip_caption>]\" when the turn has one; created_at = the session's date and time + 1 s per turn; " +
-            "metadata {dia_id, session}; client id lc<conversation>-<dia_id>; default importance 0.5, no tags, no embeddings"));
+            "metadata {dia_id, session}; client id lc<conversation>-<dia_id>; default importance 0.5, no tags; no embeddings sent (the server embeds at store time when it has a model)"));
         report.Setup.Add(("Queries", $"the question text as is, top_k {topK}, routing {string.Join(", ", routings)}; {warmup} untimed recalls per routing first; one client, sequential"));
         report.Setup.Add(("Metric", $"hit at k when any evidence turn is among the first k results; recall@k = hits / questions; evidence ids normalised (split at ';', trimmed), ids missing from the conversation ignored"));
         report.Setup.Add(("Server", "AgentDesk.Web Release apphost, ASPNETCORE_ENVIRONMENT=Production, fresh SQLite database, log level Warning" +
@@ -161,7 +160,7 @@ public sealed partial class LocomoScenario : IScenario
                 notes.Add($"routing '{result.Routing}' is not available on this server: {result.Unavailable}");
                 var unavailable = new ReportTable($"Recall@k — routing `{result.Routing}`", ["Category", "Questions", .. ks.Select(k => $"R@{k} %")],
                     [["not available on this server", "", .. ks.Select(_ => "")]]);
-                report.Tables.Add(unavailable with { Caption = $"The server answered 400: {result.Unavailable}" });
+                report.Tables.Add(unavailable with { Caption = $"The server refused it: {result.Unavailable}" });
                 continue;
             }
             report.Tables.Add(RecallTable(result, questions, ks));
@@ -439,22 +438,6 @@ public sealed partial class LocomoScenario : IScenario
         return doc.RootElement.GetProperty("memories").EnumerateArray()
             .Select(item => item.GetProperty("memory").GetProperty("id").GetString()!)
             .ToList();
-    }
-
-    /// <summary>The "error" of the server's JSON error body inside <see cref="ApiClient"/>'s exception message, else the message.</summary>
-    private static string ServerError(string message)
-    {
-        var at = message.IndexOf('{');
-        if (at < 0) return message;
-        try
-        {
-            using var doc = JsonDocument.Parse(message[at..]);
-            return doc.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String ? error.GetString()! : message;
-        }
-        catch (JsonException)
-        {
-            return message;
-        }
     }
 
     private static bool SameRankings(RoutingResult a, RoutingResult b) =>

@@ -92,31 +92,10 @@ public sealed class MicroScenario : IScenario
             items.Add(new { content = m.Content, memory_type = m.MemoryType, importance = m.Importance, tags = m.Tags, session_id = m.SessionId, created_at = m.CreatedAtUnixSeconds });
         }
         var batches = items.Chunk(batchSize).Select(chunk => (Count: chunk.Length, Body: ApiClient.Json(new { agent_id = AgentId, memories = chunk }))).ToList();
-        async Task Quiet()
-        {
-            if (await context.WaitForQuietMachineAsync(server.ProcessId, ct) is { } warning && !report.Notes.Contains(warning)) report.Notes.Add(warning);
-        }
-        // A row measured while other processes took CPU is measured again (best of `attempts`, by least other load).
-        const double busyCores = 0.25;
+        var rows = new RowMeasurer(context, report, attempts);
+        Task Quiet() => rows.WaitForQuietAsync(server.ProcessId, ct);
+        Task<LatencyStats> Measure(Func<Task<LatencyStats>> run) => rows.MeasureAsync(server.ProcessId, run, ct);
         var storedBySingle = 0;
-        async Task<LatencyStats> Measure(Func<Task<LatencyStats>> run, int perAttemptStores = 0)
-        {
-            LatencyStats? best = null;
-            for (var attempt = 1; attempt <= attempts; attempt++)
-            {
-                await Quiet();
-                var stats = await run();
-                storedBySingle += perAttemptStores;
-                var other = stats.Cpu?.Other ?? 0;
-                if (best is null || other < (best.Cpu?.Other ?? 0)) best = stats;
-                if (other <= busyCores) break;
-                log.WriteLine($"  other processes used {other:F2} cores during '{stats.Name}' (attempt {attempt}/{attempts})");
-            }
-            if (best!.Cpu is { Other: > busyCores } cpu)
-                report.Notes.Add($"'{best.Name}': other processes used {cpu.Other:F2} cores in the best of {attempts} attempts; its figures are pessimistic.");
-            report.Results.Add(best);
-            return best;
-        }
 
         await Quiet();
         log.WriteLine($"seeding {memoryCount:N0} memories in {batches.Count} batches of ≤ {batchSize}…");
@@ -133,8 +112,7 @@ public sealed class MicroScenario : IScenario
             stored += count;
             serverStoreMs += storeMs;
         }
-        if (batchStats.Cpu is { Other: > busyCores } seedCpu) // seeding cannot be repeated on the same database
-            report.Notes.Add($"'{batchStats.Name}': other processes used {seedCpu.Other:F2} cores meanwhile; its figures are pessimistic.");
+        rows.NoteIfBusy(batchStats); // seeding cannot be repeated on the same database
 
         // --- recall: single client, 8 clients, session-scoped (the corpus is exactly memoryCount here) ---
         var queries = Enumerable.Range(0, Math.Max(recallN, 1)).Select(_ => corpus.Query()).ToArray();
@@ -185,8 +163,13 @@ public sealed class MicroScenario : IScenario
         }).ToArray();
         await WarmAsync(api, "/v1/memory/store", storeBodies[storeN..], warmup, ct);
         log.WriteLine($"single store ×{storeN:N0}…");
-        var store = await Measure(() => LoadRunner.SequentialAsync("store (single memory)", storeN,
-            (i, token) => api.PostAsync("/v1/memory/store", storeBodies[i], token), ct, serverPid: server.ProcessId), perAttemptStores: storeN);
+        var store = await Measure(async () =>
+        {
+            var stats = await LoadRunner.SequentialAsync("store (single memory)", storeN,
+                (i, token) => api.PostAsync("/v1/memory/store", storeBodies[i], token), ct, serverPid: server.ProcessId);
+            storedBySingle += storeN;
+            return stats;
+        });
 
         // --- HTTP floor: what an empty round trip costs on this machine, for reading the rows above ---
         log.WriteLine("HTTP floor (GET /health/live)…");
