@@ -46,12 +46,14 @@ public static class ServiceSetup
             Fusion = recall.GetValue("Fusion", ranking.Fusion),
             VectorWeight = recall.GetValue("VectorWeight", ranking.VectorWeight),
             RrfK = recall.GetValue("RrfK", ranking.RrfK),
+            NeighbourWeight = recall.GetValue("NeighbourWeight", ranking.NeighbourWeight),
         });
         var candidates = new RecallOptions();
         services.AddSingleton(candidates with
         {
             ScopedLimit = recall.GetValue("ScopedLimit", candidates.ScopedLimit),
             TemporalPhrases = recall.GetValue("TemporalPhrases", candidates.TemporalPhrases),
+            NeighbourGap = TimeSpan.FromMinutes(recall.GetValue("NeighbourGapMinutes", candidates.NeighbourGap.TotalMinutes)),
             TimeZone = recall["TimeZone"] is { Length: > 0 } zone ? TimeZoneInfo.FindSystemTimeZoneById(zone) : candidates.TimeZone,
         });
         var embeddings = config.GetSection("AgentDesk:Embeddings").Get<EmbeddingOptions>() ?? new EmbeddingOptions();
@@ -59,6 +61,7 @@ public static class ServiceSetup
         services.AddSingleton(sp => new SemanticIndex(
             sp.GetRequiredService<DeskDatabase>(), sp.GetRequiredService<DeskEvents>(), sp.GetRequiredService<ILogger<SemanticIndex>>(),
             EmbeddingSetup.Create(embeddings, repoRoot)));
+        services.AddSingleton<TermSelection>();
         services.AddSingleton<RecallService>();
         services.AddSingleton<AccessRecorder>();
         services.AddHostedService<MemoryMaintenanceService>();

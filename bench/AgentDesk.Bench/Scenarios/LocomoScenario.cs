@@ -85,7 +85,10 @@ public sealed partial class LocomoScenario : IScenario
         await using var server = await context.StartServerAsync(ct);
         using var api = new ApiClient(server.BaseAddress, server.ApiKey, maxConnections: 4);
 
-        // --- store every turn, one batch request per conversation (or per 1,000 turns) ---
+        // --- one session per LoCoMo session (a bot would start one per conversation), then every turn ---
+        foreach (var c in data)
+            foreach (var session in c.Turns.Select(t => t.Session).Distinct())
+                await api.PostAsync("/v1/sessions/start", ApiClient.Json(new { agent_id = c.AgentId, id = SessionId(c, session) }), ct);
         var batches = data.SelectMany(c => c.Turns.Chunk(1000).Select(chunk => (Count: chunk.Length, Body: ApiClient.Json(new
         {
             agent_id = c.AgentId,
@@ -94,6 +97,7 @@ public sealed partial class LocomoScenario : IScenario
                 id = t.MemoryId,
                 content = t.Content,
                 created_at = t.CreatedAt.ToUnixTimeSeconds(),
+                session_id = SessionId(c, t.Session),
                 metadata = new { dia_id = t.DiaId, session = t.Session },
             }),
         })))).ToList();
@@ -194,6 +198,8 @@ public sealed partial class LocomoScenario : IScenario
     // ----- data -----
 
     private sealed record Turn(string DiaId, int Session, string MemoryId, string Content, string Speaker, DateTimeOffset CreatedAt);
+
+    private static string SessionId(Conversation conversation, int session) => $"lc{conversation.Index}-s{session}";
 
     private sealed record RawQuestion(int Category, string Text, IReadOnlyList<string> Evidence);
 

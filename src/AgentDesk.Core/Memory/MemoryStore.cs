@@ -315,8 +315,14 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
     }
 }
 
+/// <summary>A memories row found as the neighbour of <see cref="Anchor"/> (recall's conversation context).</summary>
+internal sealed class NeighbourRow : MemoryRow
+{
+    public long Anchor { get; set; }
+}
+
 /// <summary>A memories row as Dapper reads it (columns matched with underscores).</summary>
-internal sealed class MemoryRow
+internal class MemoryRow
 {
     public long Seq { get; set; }
     public string Id { get; set; } = "";

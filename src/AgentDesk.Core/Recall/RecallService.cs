@@ -38,6 +38,8 @@ public sealed record RecallOptions
     public bool TemporalPhrases { get; init; } = true;
     /// <summary>The desk's calendar: "yesterday" and "in March" are days and months of this zone.</summary>
     public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+    /// <summary>Turns further apart than this are not one exchange (for <see cref="RankingOptions.NeighbourWeight"/>).</summary>
+    public TimeSpan NeighbourGap { get; init; } = TimeSpan.FromMinutes(30);
 }
 
 public sealed record RecallHit(Memory.Memory Memory, double Score, double SmartScore, double? TextScore, double? VectorScore, HitExplanation? Explanation = null);
@@ -70,12 +72,10 @@ public sealed record RecallResult(IReadOnlyList<RecallHit> Hits, RecallExplanati
 /// scored in process, so a small scope never pays for the whole agent.
 /// </summary>
 public sealed class RecallService(
-    DeskDatabase database, AccessRecorder access, SemanticIndex semantic, RankingOptions ranking, RecallOptions options, TimeProvider time)
+    DeskDatabase database, AccessRecorder access, SemanticIndex semantic, TermSelection termSelection, RankingOptions ranking,
+    RecallOptions options, TimeProvider time)
 {
     private const int HandoffCandidates = 10;
-
-    /// <summary>A term in more than this share of all memories is left out of the OR query (when rarer terms remain).</summary>
-    private const double CommonTermShare = 0.2;
 
     public async Task<RecallResult> RecallAsync(RecallRequest request, CancellationToken ct = default)
     {
@@ -89,21 +89,29 @@ public sealed class RecallService(
         var queryVector = routing is Routing.Vector or Routing.Hybrid ? await semantic.EmbedQueryAsync(text, ct) : null;
         var trace = new Trace(request.Explain);
 
-        var candidates = await database.ReadAsync(async connection =>
-            await ScopedCandidatesAsync(connection, filter, terms, queryVector, nowMs, trace, ct)
-            ?? await IndexedCandidatesAsync(connection, filter, request.TopK, terms, queryVector, nowMs, trace, ct), ct);
+        var (candidates, neighbours) = await database.ReadAsync(async connection =>
+        {
+            var found = await ScopedCandidatesAsync(connection, filter, terms, queryVector, nowMs, trace, ct)
+                ?? await IndexedCandidatesAsync(connection, filter, request.TopK, terms, queryVector, nowMs, trace, ct);
+            var links = await AddNeighboursAsync(connection, found, filter, request.TopK, queryVector, nowMs, trace, ct);
+            return (found, links);
+        }, ct);
 
         var ranked = candidates.Count == 0 ? [] : HybridRanker.Rank(
             candidates.Select(c => new RankCandidate(
                 c.Memory.Seq, c.Memory.Importance, c.Memory.CreatedAtMs,
-                IsHandoffSummary: IsHandoffSummary(c.Memory), c.Text, c.Vector)).ToList(),
+                IsHandoffSummary: IsHandoffSummary(c.Memory), c.Text, c.Vector)
+            {
+                Neighbours = neighbours.TryGetValue(c.Memory.Seq, out var n) ? n : [],
+            }).ToList(),
             ranking, nowMs, request.TopK);
         var bySeq = candidates.ToDictionary(c => c.Memory.Seq);
         var hits = ranked.Select(r =>
         {
             var c = bySeq[r.Candidate.Seq];
             var explanation = request.Explain
-                ? new HitExplanation(c.Sources, c.Text, r.TextNorm, c.Vector, r.VectorNorm, r.Score, c.Memory.Importance, r.Recency, r.Candidate.IsHandoffSummary)
+                ? new HitExplanation(r.FromNeighbour ? [.. c.Sources, "context"] : c.Sources, c.Text, r.TextNorm, c.Vector, r.VectorNorm, r.Score,
+                    c.Memory.Importance, r.Recency, r.Candidate.IsHandoffSummary)
                 : null;
             return new RecallHit(c.Memory, r.Score, r.SmartScore, c.Text, c.Vector, explanation);
         }).ToList();
@@ -204,8 +212,8 @@ public sealed class RecallService(
         var textScores = new Dictionary<long, double>();
         if (terms.Count > 0)
         {
-            var scored = terms.Count > 1 ? await DropCommonTermsAsync(connection, terms, ct) : terms;
-            trace.Dropped = terms.Except(scored).ToList();
+            var (scored, dropped) = await termSelection.ChooseAsync(connection, terms, ct);
+            trace.Dropped = dropped;
             p.Add("match", database.Dialect.LexicalMatchExpression(scored));
             p.Add("limit", pool);
             foreach (var (seq, score) in await connection.QueryAsync<(long, double)>(new CommandDefinition(
@@ -261,6 +269,61 @@ public sealed class RecallService(
         }).ToList();
     }
 
+    /// <summary>
+    /// Conversation context: finds the turns right before and after the best candidates (same
+    /// session, within <see cref="RecallOptions.NeighbourGap"/>), adds those not yet candidates, and
+    /// links each pair both ways for the ranker. Memories outside sessions have no turns: memories a
+    /// bot stores back to back about different things are not each other's context.
+    /// </summary>
+    private async Task<Dictionary<long, IReadOnlyList<long>>> AddNeighboursAsync(
+        DbConnection connection, List<Candidate> candidates, MemoryFilter filter, int topK, float[]? queryVector, long nowMs, Trace trace, CancellationToken ct)
+    {
+        var links = new Dictionary<long, List<long>>();
+        if (ranking.NeighbourWeight <= 0 || candidates.Count == 0) return [];
+        var fused = Fusion.Fuse(candidates.Select(c => c.Text).ToList(), candidates.Select(c => c.Vector).ToList(), ranking.Fusion, ranking.VectorWeight, ranking.RrfK);
+        var anchors = candidates.Select((c, i) => (c.Memory, Relevance: fused[i].Fused))
+            .Where(a => a.Relevance > 0 && a.Memory.SessionId is not null)
+            .OrderByDescending(a => a.Relevance).Take(Math.Max(topK, 10)).Select(a => a.Memory).ToList();
+        if (anchors.Count == 0) return [];
+
+        var p = new DynamicParameters(new { gap = (long)options.NeighbourGap.TotalMilliseconds });
+        var where = filter.ToSql(p, nowMs);
+        var columns = $"{MemoryStore.Columns}{(queryVector is null ? "" : ", m.embedding")}, {{0}} AS anchor";
+        var parts = new List<string>();
+        for (var i = 0; i < anchors.Count; i++)
+        {
+            p.Add($"a{i}", anchors[i].Seq);
+            p.Add($"t{i}", anchors[i].CreatedAtMs);
+            p.Add($"s{i}", anchors[i].SessionId);
+            var same = $"{where} AND m.session_id = @s{i} AND m.seq <> @a{i}";
+            parts.Add($"SELECT * FROM (SELECT {string.Format(columns, $"@a{i}")} FROM memories m WHERE {same} AND m.created_at BETWEEN @t{i} - @gap AND @t{i} " +
+                $"AND (m.created_at < @t{i} OR m.seq < @a{i}) ORDER BY m.created_at DESC, m.seq DESC LIMIT 1) AS b{i}");
+            parts.Add($"SELECT * FROM (SELECT {string.Format(columns, $"@a{i}")} FROM memories m WHERE {same} AND m.created_at BETWEEN @t{i} AND @t{i} + @gap " +
+                $"AND (m.created_at > @t{i} OR m.seq > @a{i}) ORDER BY m.created_at, m.seq LIMIT 1) AS f{i}");
+        }
+        var rows = await connection.QueryAsync<NeighbourRow>(new CommandDefinition(string.Join("\nUNION ALL\n", parts), p, cancellationToken: ct));
+        var known = candidates.Select(c => c.Memory.Seq).ToHashSet();
+        var added = 0;
+        foreach (var row in rows)
+        {
+            if (known.Add(row.Seq))
+            {
+                candidates.Add(new Candidate(row.ToMemory(), null, queryVector is null ? null : SemanticIndex.Cosine(queryVector, row.Embedding), ["context"]));
+                added++;
+            }
+            Link(row.Seq, row.Anchor);
+            Link(row.Anchor, row.Seq);
+        }
+        trace.Count("context", added);
+        return links.ToDictionary(l => l.Key, l => (IReadOnlyList<long>)l.Value);
+
+        void Link(long from, long to)
+        {
+            if (!links.TryGetValue(from, out var list)) links[from] = list = [];
+            if (!list.Contains(to)) list.Add(to);
+        }
+    }
+
     private static bool IsHandoffSummary(Memory.Memory m) => m.Importance >= 1.0 && m.HasTag("handoff");
 
     private static IReadOnlyList<string> Sources(bool lexical, bool vector, bool handoff, bool filler)
@@ -271,28 +334,6 @@ public sealed class RecallService(
         if (handoff) sources.Add("handoff");
         if (filler) sources.Add("filler");
         return sources;
-    }
-
-    /// <summary>
-    /// An OR query scores every row that holds any term; a term found in a fifth of the table adds little
-    /// to bm25 (idf 1.4, against 4.6 for a term in 1 % of rows) but makes the query score most of it.
-    /// Counting stops at the cap, so a common term costs at most cap index steps.
-    /// </summary>
-    private async Task<IReadOnlyList<string>> DropCommonTermsAsync(DbConnection connection, IReadOnlyList<string> terms, CancellationToken ct)
-    {
-        // MAX(seq) stands in for the row count: O(1), and close enough for a share.
-        var rows = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COALESCE(MAX(seq), 0) FROM memories", cancellationToken: ct));
-        var cap = (long)(rows * CommonTermShare);
-        if (cap < 100) return terms;
-        var rare = new List<string>(terms.Count);
-        foreach (var term in terms)
-        {
-            var count = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                database.Dialect.CappedTermCountSql,
-                new { term = database.Dialect.LexicalMatchExpression([term]), cap = cap + 1 }, cancellationToken: ct));
-            if (count <= cap) rare.Add(term);
-        }
-        return rare.Count > 0 ? rare : terms;
     }
 
     private sealed record Candidate(Memory.Memory Memory, double? Text, double? Vector, IReadOnlyList<string> Sources);

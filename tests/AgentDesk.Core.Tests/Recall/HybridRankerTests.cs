@@ -83,6 +83,37 @@ public sealed class HybridRankerTests
         Assert.Equal(ranked.Select(r => r.SmartScore).OrderByDescending(s => s), ranked.Select(r => r.SmartScore));
     }
 
+    [Fact]
+    public void Rank_NeighbourWeight_LiftsTheTurnNextToAStrongMatch()
+    {
+        RankCandidate[] candidates =
+        [
+            new(1, 0.5, Now, false, TextScore: 10) { Neighbours = [2] },
+            new(2, 0.5, Now, false, TextScore: null) { Neighbours = [1] },
+            new(3, 0.5, Now, false, TextScore: 5),
+        ];
+        var off = HybridRanker.Rank(candidates, Options with { NeighbourWeight = 0 }, Now, 10);
+        Assert.Equal([1L, 3L, 2L], off.Select(r => r.Candidate.Seq));
+
+        var on = HybridRanker.Rank(candidates, Options with { NeighbourWeight = 0.8 }, Now, 10);
+        Assert.Equal([1L, 2L, 3L], on.Select(r => r.Candidate.Seq));
+        Assert.Equal(0.8, on[1].Score, 9);
+        Assert.True(on[1].FromNeighbour);
+        Assert.False(on[0].FromNeighbour);
+    }
+
+    [Fact]
+    public void Rank_NeighbourWeaker_DoesNotLowerAStrongerTurn()
+    {
+        var ranked = HybridRanker.Rank(
+        [
+            new RankCandidate(1, 0.5, Now, false, TextScore: 10) { Neighbours = [2] },
+            new RankCandidate(2, 0.5, Now, false, TextScore: 1) { Neighbours = [1] },
+        ], Options with { NeighbourWeight = 0.5 }, Now, 10);
+        Assert.Equal(1.0, ranked[0].Score, 9);
+        Assert.Equal(0.5, ranked[1].Score, 9);
+    }
+
     [Theory]
     [InlineData(0, 1.0)]
     [InlineData(14, 0.5)]

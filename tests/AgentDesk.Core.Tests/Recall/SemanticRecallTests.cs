@@ -228,6 +228,36 @@ public sealed class SemanticRecallTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Recall_NeighbourWeight_BringsTheReplyToAMatchingQuestion()
+    {
+        var db = new TempDatabase(_model) { Ranking = new RankingOptions { NeighbourWeight = 0.8 } };
+        await db.InitializeAsync();
+        try
+        {
+            var (call, _) = await db.Sessions.StartAsync("bot", "call", null);
+            await db.Memories.StoreAsync(new NewMemory { AgentId = "bot", SessionId = call.Id, Content = "agent: which courier delivered the parcel?" });
+            db.Clock.Advance(TimeSpan.FromSeconds(5));
+            await db.Memories.StoreAsync(new NewMemory { AgentId = "bot", SessionId = call.Id, Content = "customer: it was DHL, on Tuesday" });
+            await db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "outside any session: printer toner low" });
+            db.Clock.Advance(TimeSpan.FromHours(2)); // a pause: too far to be context
+            await db.Memories.StoreAsync(new NewMemory { AgentId = "bot", SessionId = call.Id, Content = "customer: thanks, bye" });
+            for (var i = 0; i < 20; i++) await db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = $"unrelated note {i}" });
+
+            var result = await db.Recall.RecallAsync(new RecallRequest
+            {
+                Filter = new MemoryFilter { AgentId = "bot" }, Query = "courier parcel", TopK = 3, Routing = Routing.Bm25, Explain = true,
+            });
+            Assert.Equal(["agent: which courier delivered the parcel?", "customer: it was DHL, on Tuesday"], result.Hits.Take(2).Select(h => h.Memory.Content));
+            Assert.Contains("context", result.Hits[1].Explanation!.Sources);
+            Assert.DoesNotContain(result.Hits, h => h.Memory.Content is "customer: thanks, bye" or "outside any session: printer toner low" && h.Score > 0);
+        }
+        finally
+        {
+            await db.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task StartUp_UnderAnotherModel_ClearsOldVectorsAndTheBackfillRecomputesThem()
     {
         await Store("router down");
