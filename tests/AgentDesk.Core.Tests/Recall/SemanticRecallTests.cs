@@ -245,7 +245,11 @@ public sealed class SemanticRecallTests : IAsyncLifetime
 
             var result = await db.Recall.RecallAsync(new RecallRequest
             {
-                Filter = new MemoryFilter { AgentId = "bot" }, Query = "courier parcel", TopK = 3, Routing = Routing.Bm25, Explain = true,
+                Filter = new MemoryFilter { AgentId = "bot" },
+                Query = "courier parcel",
+                TopK = 3,
+                Routing = Routing.Bm25,
+                Explain = true,
             });
             Assert.Equal(["agent: which courier delivered the parcel?", "customer: it was DHL, on Tuesday"], result.Hits.Take(2).Select(h => h.Memory.Content));
             Assert.Contains("context", result.Hits[1].Explanation!.Sources);
