@@ -205,12 +205,23 @@ public sealed class SemanticIndex : IDisposable
     /// Clears vectors this server computed under another model (or other settings): they are not
     /// comparable with today's queries. The back-fill re-embeds them; client vectors are kept.
     /// </summary>
+    /// <remarks>The model of the last start is recorded, so the table is only scanned when it changed.</remarks>
     public async Task<int> ForgetOtherModelsAsync(CancellationToken ct)
     {
         if (_generator is null) return 0;
-        return await _database.WriteAsync((connection, tx) => connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE memories SET embedding = NULL, embedding_model = NULL WHERE embedding_model IS NOT NULL AND embedding_model NOT IN (@model, @client)",
-            new { model = ModelId, client = ClientModel }, tx, cancellationToken: ct)), ct);
+        return await _database.WriteAsync(async (connection, tx) =>
+        {
+            var last = await connection.QueryFirstOrDefaultAsync<string?>(new CommandDefinition(
+                "SELECT value FROM settings WHERE key = 'embedding_model'", transaction: tx, cancellationToken: ct));
+            if (last == ModelId) return 0;
+            var cleared = await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE memories SET embedding = NULL, embedding_model = NULL WHERE embedding_model IS NOT NULL AND embedding_model NOT IN (@model, @client)",
+                new { model = ModelId, client = ClientModel }, tx, cancellationToken: ct));
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO settings (key, value) VALUES ('embedding_model', @model) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                new { model = ModelId }, tx, cancellationToken: ct));
+            return cleared;
+        }, ct);
     }
 
     public void Dispose()

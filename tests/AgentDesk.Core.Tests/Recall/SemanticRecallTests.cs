@@ -270,5 +270,8 @@ public sealed class SemanticRecallTests : IAsyncLifetime
         Assert.Equal(1, await restarted.ForgetOtherModelsAsync(default));
         Assert.Equal(1, await restarted.BackfillAsync(10, default));
         Assert.Equal("concepts-v2", await Scalar<string>("SELECT embedding_model FROM memories"));
+        // The next start under the same model finds the model recorded and scans nothing.
+        await _db.Database.WriteAsync((c, tx) => c.ExecuteAsync("UPDATE memories SET embedding_model = 'concepts-v1'", transaction: tx));
+        Assert.Equal(0, await restarted.ForgetOtherModelsAsync(default));
     }
 }
