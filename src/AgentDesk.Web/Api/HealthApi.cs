@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AgentDesk.Core.Recall;
 using AgentDesk.Core.Storage;
 using Dapper;
 
@@ -19,7 +20,7 @@ public static class HealthApi
             instance = config["AgentDesk:InstanceName"],
         }));
         app.MapGet("/health/live", () => ApiJson.Ok(new { alive = true, version = Version, uptime_seconds = (long)Uptime.Elapsed.TotalSeconds }));
-        app.MapGet("/health/ready", async (HttpContext http, DeskDatabase database, StartupState startup) =>
+        app.MapGet("/health/ready", async (HttpContext http, DeskDatabase database, SemanticIndex semantic, StartupState startup) =>
         {
             if (!startup.Ready)
             {
@@ -28,12 +29,21 @@ public static class HealthApi
             }
             try
             {
-                var version = await database.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT MAX(version) FROM schema_version"), http.RequestAborted);
+                var (version, unembedded) = await database.ReadAsync(async c => (
+                    await c.ExecuteScalarAsync<long>("SELECT MAX(version) FROM schema_version"),
+                    await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM memories WHERE embedding IS NULL")), http.RequestAborted);
                 return ApiJson.Ok(new
                 {
                     ready = true,
                     version = Version,
-                    checks = new { database = new { status = "ok", message = $"{database.Dialect.Name}, schema version {version}" } },
+                    checks = new
+                    {
+                        database = new { status = "ok", message = $"{database.Dialect.Name}, schema version {version}" },
+                        // Memories without a vector are being back-filled (or the model is failing: see the log).
+                        embeddings = semantic.Enabled
+                            ? new { status = "ok", message = $"{semantic.ModelId}: {semantic.IndexedCount:N0} vectors indexed, {unembedded:N0} memories waiting for one" }
+                            : new { status = "off", message = "no embedding model configured: lexical recall only" },
+                    },
                 });
             }
             catch (Exception e) when (e is not OperationCanceledException)
