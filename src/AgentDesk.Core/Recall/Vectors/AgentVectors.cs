@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace AgentDesk.Core.Recall.Vectors;
 
@@ -96,7 +97,9 @@ internal sealed class AgentVectors
 
     /// <summary>
     /// Scores the entries of <c>chunks[from..to)</c> created in [<paramref name="fromMs"/>, <paramref name="untilMs"/>)
-    /// into <paramref name="top"/>; the window is checked on created_at before any vector is read.
+    /// into <paramref name="top"/>. A chunk whose created_at range misses the window is skipped, one
+    /// inside it is scored whole, and in any other the window is checked on created_at (four at a
+    /// time) before a vector is read.
     /// </summary>
     public static void Scan(VectorChunk[] chunks, int from, int to, short[] query, long fromMs, long untilMs, TopMatches top)
     {
@@ -105,20 +108,47 @@ internal sealed class AgentVectors
             var chunk = chunks[k];
             var count = chunk.Count;
             if (count == 0 || chunk.MaxCreatedAt < fromMs || chunk.MinCreatedAt >= untilMs) continue;
-            var wholeChunkInWindow = chunk.MinCreatedAt >= fromMs && chunk.MaxCreatedAt < untilMs;
-            var stride = chunk.Stride;
-            ref var codes = ref MemoryMarshal.GetArrayDataReference(chunk.Codes);
-            var createdAt = chunk.CreatedAt;
-            var scales = chunk.Scales;
-            for (var i = 0; i < count; i++)
+            if (chunk.MinCreatedAt < fromMs || chunk.MaxCreatedAt >= untilMs)
             {
-                if (!wholeChunkInWindow && (createdAt[i] < fromMs || createdAt[i] >= untilMs)) continue;
-                var score = Int8Codes.Dot(ref Unsafe.Add(ref codes, i * stride), query, stride) * scales[i];
-                if (!top.Admits(score)) continue;
-                var seq = Volatile.Read(ref chunk.Seqs[i]);
-                if (seq != VectorChunk.Removed) top.Add(score, seq);
+                ScanWindow(chunk, count, query, fromMs, untilMs, top);
+                continue;
+            }
+            // Inline on purpose: in a method of its own this loop measured 20–50% slower on .NET 9.
+            var (stride, scales, seqs) = (chunk.Stride, chunk.Scales, chunk.Seqs);
+            ref var codes = ref MemoryMarshal.GetArrayDataReference(chunk.Codes);
+            for (var i = 0; i < count; i++) Consider(ref codes, stride, scales, seqs, i, query, top);
+        }
+    }
+
+    private static void ScanWindow(VectorChunk chunk, int count, short[] query, long fromMs, long untilMs, TopMatches top)
+    {
+        var (stride, scales, seqs, createdAt) = (chunk.Stride, chunk.Scales, chunk.Seqs, chunk.CreatedAt);
+        ref var codes = ref MemoryMarshal.GetArrayDataReference(chunk.Codes);
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var from = Vector256.Create(fromMs);
+            var until = Vector256.Create(untilMs);
+            for (; i <= count - Vector256<long>.Count; i += Vector256<long>.Count)
+            {
+                var at = Vector256.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(createdAt), (nuint)i);
+                var inside = Vector256.GreaterThanOrEqual(at, from) & Vector256.LessThan(at, until);
+                for (var bits = inside.ExtractMostSignificantBits(); bits != 0; bits &= bits - 1)
+                    Consider(ref codes, stride, scales, seqs, i + BitOperations.TrailingZeroCount(bits), query, top);
             }
         }
+        for (; i < count; i++)
+            if (createdAt[i] >= fromMs && createdAt[i] < untilMs) Consider(ref codes, stride, scales, seqs, i, query, top);
+    }
+
+    /// <summary>Entry <paramref name="i"/> of a chunk whose arrays the caller looked up once (this is the scan's hot loop).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Consider(ref sbyte codes, int stride, float[] scales, long[] seqs, int i, short[] query, TopMatches top)
+    {
+        var score = Int8Codes.Dot(ref Unsafe.Add(ref codes, i * stride), query, stride) * scales[i];
+        if (!top.Admits(score)) return;
+        var seq = Volatile.Read(ref seqs[i]);
+        if (seq != VectorChunk.Removed) top.Add(score, seq);
     }
 }
 

@@ -103,12 +103,30 @@ public sealed class VectorIndexTests
     [Fact]
     public void Search_TimeWindow_ReturnsOnlyEntriesCreatedFromInclusiveUntilExclusive()
     {
-        var index = Filled(5_000, seed: 10, out _); // seq i created at i seconds
+        var index = Filled(5_003, seed: 10, out _); // seq i created at i seconds
         var query = RandomVector(new Random(11));
-        var found = index.Search("bot", query, 500, fromMs: 1_000_000, untilMs: 1_100_000);
-        Assert.Equal(Enumerable.Range(1000, 100).Select(i => (long)i), found.Select(m => m.Seq).Order());
+        var found = index.Search("bot", query, 500, fromMs: 1_001_000, untilMs: 1_102_000);
+        Assert.Equal(Enumerable.Range(1001, 101).Select(i => (long)i), found.Select(m => m.Seq).Order());
+        var last = index.Search("bot", query, 500, fromMs: 4_990_000);
+        Assert.Equal(Enumerable.Range(4990, 13).Select(i => (long)i), last.Select(m => m.Seq).Order());
         Assert.Empty(index.Search("bot", query, 10, fromMs: 10 * Day, untilMs: 11 * Day));
         Assert.Empty(index.Search("bot", query, 10, fromMs: 1_000_000, untilMs: 1_000_000));
+    }
+
+    [Fact]
+    public void Search_TimeWindowOverUnorderedTimes_ReturnsExactlyTheEntriesInside()
+    {
+        var random = new Random(27);
+        var index = new VectorIndex(Dims);
+        var createdAt = Enumerable.Range(0, 3_000).Select(_ => random.NextInt64(365 * Day)).ToArray();
+        for (var seq = 0; seq < createdAt.Length; seq++) index.Upsert("bot", seq, createdAt[seq], RandomVector(random));
+        for (var q = 0; q < 10; q++)
+        {
+            var from = random.NextInt64(300 * Day);
+            var until = from + random.NextInt64(30 * Day);
+            var inside = Enumerable.Range(0, createdAt.Length).Where(i => createdAt[i] >= from && createdAt[i] < until).Select(i => (long)i);
+            Assert.Equal(inside, index.Search("bot", RandomVector(random), 3_000, from, until).Select(m => m.Seq).Order());
+        }
     }
 
     [Fact]
@@ -264,7 +282,18 @@ public sealed class VectorIndexTests
             }
             for (var seq = first; seq < next; seq++) index.Remove(seq);
         }
-        var threads = Enumerable.Range(0, 3).Select(i => new Thread(() => Reader(i))).Concat(Enumerable.Range(0, 2).Select(i => new Thread(() => Writer(i)))).ToList();
+        Thread Run(Action body) => new(() =>
+        {
+            try
+            {
+                body();
+            }
+            catch (Exception e)
+            {
+                lock (errors) errors.Add(e.ToString());
+            }
+        });
+        var threads = Enumerable.Range(0, 3).Select(i => Run(() => Reader(i))).Concat(Enumerable.Range(0, 2).Select(i => Run(() => Writer(i)))).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
         Assert.Empty(errors);
