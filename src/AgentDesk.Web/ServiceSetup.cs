@@ -52,6 +52,7 @@ public static class ServiceSetup
         services.AddSingleton(candidates with
         {
             ScopedLimit = recall.GetValue("ScopedLimit", candidates.ScopedLimit),
+            PostingBudget = recall.GetValue("PostingBudget", candidates.PostingBudget),
             TemporalPhrases = recall.GetValue("TemporalPhrases", candidates.TemporalPhrases),
             NeighbourGap = TimeSpan.FromMinutes(recall.GetValue("NeighbourGapMinutes", candidates.NeighbourGap.TotalMinutes)),
             TimeZone = recall["TimeZone"] is { Length: > 0 } zone ? TimeZoneInfo.FindSystemTimeZoneById(zone) : candidates.TimeZone,

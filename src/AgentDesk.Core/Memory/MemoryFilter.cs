@@ -24,6 +24,19 @@ public sealed record MemoryFilter
         MemoryType is not null || MinImportance is not null || MaxImportance is not null || SessionId is not null
         || Tags.Count > 0 || Ids is not null || SinceMs is not null || UntilMs is not null;
 
+    /// <summary>The same predicate in process, for rows fetched by key (<see cref="ToSql"/> and this must agree).</summary>
+    public bool Matches(Memory memory, long nowMs) =>
+        memory.AgentId == AgentId
+        && (MemoryType is null || memory.MemoryType == MemoryType)
+        && (MinImportance is null || memory.Importance >= MinImportance)
+        && (MaxImportance is null || memory.Importance <= MaxImportance)
+        && (SessionId is null || memory.SessionId == SessionId)
+        && (SinceMs is null || memory.CreatedAtMs >= SinceMs)
+        && (UntilMs is null || memory.CreatedAtMs <= UntilMs)
+        && (Ids is null || Ids.Contains(memory.Id))
+        && Tags.All(memory.HasTag)
+        && (IncludeExpired || memory.ExpiresAtMs is null || memory.ExpiresAtMs > nowMs);
+
     public string ToSql(DynamicParameters p, long nowMs)
     {
         var clauses = new List<string> { "m.agent_id = @f_agent" };

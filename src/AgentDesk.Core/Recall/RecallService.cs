@@ -38,6 +38,11 @@ public sealed record RecallOptions
     public bool TemporalPhrases { get; init; } = true;
     /// <summary>The desk's calendar: "yesterday" and "in March" are days and months of this zone.</summary>
     public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+    /// <summary>
+    /// Most index rows the full-text stage may score (sum of the chosen terms' document frequencies):
+    /// its cost is about a microsecond a row, so this bounds it at any table size.
+    /// </summary>
+    public long PostingBudget { get; init; } = 5_000;
     /// <summary>Turns further apart than this are not one exchange (for <see cref="RankingOptions.NeighbourWeight"/>).</summary>
     public TimeSpan NeighbourGap { get; init; } = TimeSpan.FromMinutes(30);
 }
@@ -52,7 +57,8 @@ public sealed record HitExplanation(
 /// <summary>How a query was read and answered.</summary>
 public sealed record RecallExplanation(
     string Routing, string Fusion, double VectorWeight, RankWeights Weights, IReadOnlyList<string> Terms, IReadOnlyList<string> DroppedTerms,
-    TemporalExplanation? Temporal, string Path, IReadOnlyDictionary<string, int> Candidates, double ElapsedMs);
+    TemporalExplanation? Temporal, string Path, IReadOnlyDictionary<string, int> Candidates, double ElapsedMs, long? LexicalFromSeq,
+    IReadOnlyDictionary<string, double> StageMs);
 
 /// <summary>The blend of the final rank key: <c>smart = (relevance·r + importance·i + recency·t) / (r + i + t)</c>.</summary>
 public sealed record RankWeights(double Relevance, double Importance, double Recency, double RecencyHalfLifeDays);
@@ -86,14 +92,19 @@ public sealed class RecallService(
         var (filter, text, temporal) = await ReadTemporalAsync(request, now, ct);
         var useText = routing is Routing.Bm25 or Routing.Hybrid;
         var terms = useText ? LexicalQuery.Terms(text) : [];
-        var queryVector = routing is Routing.Vector or Routing.Hybrid ? await semantic.EmbedQueryAsync(text, ct) : null;
         var trace = new Trace(request.Explain);
+        var queryVector = routing is Routing.Vector or Routing.Hybrid ? await semantic.EmbedQueryAsync(text, ct) : null;
+        trace.Lap("read_query");
 
         var (candidates, neighbours) = await database.ReadAsync(async connection =>
         {
-            var found = await ScopedCandidatesAsync(connection, filter, terms, queryVector, nowMs, trace, ct)
-                ?? await IndexedCandidatesAsync(connection, filter, request.TopK, terms, queryVector, nowMs, trace, ct);
-            var links = await AddNeighboursAsync(connection, found, filter, request.TopK, queryVector, nowMs, trace, ct);
+            var scoped = await ScopedCandidatesAsync(connection, filter, terms, queryVector, nowMs, trace, ct);
+            var found = scoped ?? await IndexedCandidatesAsync(connection, filter, request.TopK, terms, queryVector, nowMs, trace, ct);
+            var links = scoped is not null ? SessionNeighbours(scoped) : await AddNeighboursAsync(connection, found, filter, request.TopK, queryVector, nowMs, trace, ct);
+            trace.Lap("context");
+            // Handoff summaries of the request's scope, even outside a time window the query named: they are the first read.
+            await AddHandoffSummariesAsync(connection, found, request.Filter, queryVector, nowMs, trace, ct);
+            trace.Lap("handoff");
             return (found, links);
         }, ct);
 
@@ -105,12 +116,13 @@ public sealed class RecallService(
                 Neighbours = neighbours.TryGetValue(c.Memory.Seq, out var n) ? n : [],
             }).ToList(),
             ranking, nowMs, request.TopK);
+        trace.Lap("rank");
         var bySeq = candidates.ToDictionary(c => c.Memory.Seq);
         var hits = ranked.Select(r =>
         {
             var c = bySeq[r.Candidate.Seq];
             var explanation = request.Explain
-                ? new HitExplanation(r.FromNeighbour ? [.. c.Sources, "context"] : c.Sources, c.Text, r.TextNorm, c.Vector, r.VectorNorm, r.Score,
+                ? new HitExplanation(r.FromNeighbour && !c.Sources.Contains("context") ? [.. c.Sources, "context"] : c.Sources, c.Text, r.TextNorm, c.Vector, r.VectorNorm, r.Score,
                     c.Memory.Importance, r.Recency, r.Candidate.IsHandoffSummary)
                 : null;
             return new RecallHit(c.Memory, r.Score, r.SmartScore, c.Text, c.Vector, explanation);
@@ -120,7 +132,7 @@ public sealed class RecallService(
         var explain = request.Explain
             ? new RecallExplanation(routing, ranking.Fusion.ToString().ToLowerInvariant(), ranking.VectorWeight,
                 new RankWeights(ranking.RelevanceWeight, ranking.ImportanceWeight, ranking.RecencyWeight, ranking.RecencyHalfLife.TotalDays), terms, trace.Dropped,
-                temporal, trace.Path, trace.Counts, Stopwatch.GetElapsedTime(started).TotalMilliseconds)
+                temporal, trace.Path, trace.Counts, Stopwatch.GetElapsedTime(started).TotalMilliseconds, trace.LexicalFromSeq, trace.Timings)
             : null;
         return new RecallResult(hits, explain);
     }
@@ -195,9 +207,10 @@ public sealed class RecallService(
         {
             var text = textScores is null || textScores[i] <= 0 ? (double?)null : textScores[i];
             var vector = queryVector is null ? null : SemanticIndex.Cosine(queryVector, r.Embedding);
-            return new Candidate(r.ToMemory(), text, vector, Sources(text is not null, vector is not null, false, false));
+            return new Candidate(r.ToMemory(), text, vector, Sources(text is not null, vector is not null, false));
         }).ToList();
         trace.Count("scope", rows.Count);
+        trace.Lap("scope");
         return candidates;
     }
 
@@ -212,15 +225,18 @@ public sealed class RecallService(
         var textScores = new Dictionary<long, double>();
         if (terms.Count > 0)
         {
-            var (scored, dropped) = await termSelection.ChooseAsync(connection, terms, ct);
-            trace.Dropped = dropped;
-            p.Add("match", database.Dialect.LexicalMatchExpression(scored));
+            var choice = await termSelection.ChooseAsync(connection, terms, ct);
+            trace.Dropped = choice.Dropped;
+            trace.LexicalFromSeq = choice.FromSeq;
+            p.Add("match", database.Dialect.LexicalMatchExpression(choice.Scored));
             p.Add("limit", pool);
+            p.Add("from_seq", choice.FromSeq ?? 0);
             foreach (var (seq, score) in await connection.QueryAsync<(long, double)>(new CommandDefinition(
-                database.Dialect.LexicalCandidatesSql(where), p, cancellationToken: ct)))
+                database.Dialect.LexicalCandidatesSql(where, fromSeq: choice.FromSeq is not null), p, cancellationToken: ct)))
                 textScores[seq] = score;
         }
         trace.Count("lexical", textScores.Count);
+        trace.Lap("lexical");
 
         var vectorSeqs = new HashSet<long>();
         if (queryVector is not null)
@@ -230,18 +246,10 @@ public sealed class RecallService(
                 vectorSeqs.Add(match.Seq);
         }
         trace.Count("vector", vectorSeqs.Count);
+        trace.Lap("vector");
 
         var seqs = new HashSet<long>(textScores.Keys);
         seqs.UnionWith(vectorSeqs);
-        p.Add("handoffs", HandoffCandidates);
-        var handoffs = (await connection.QueryAsync<long>(new CommandDefinition($"""
-            SELECT m.seq FROM memories m
-            WHERE {where} AND m.importance >= 1.0
-              AND EXISTS (SELECT 1 FROM memory_tags t WHERE t.tag = 'handoff' AND t.memory_seq = m.seq)
-            ORDER BY m.created_at DESC LIMIT @handoffs
-            """, p, cancellationToken: ct))).ToHashSet();
-        seqs.UnionWith(handoffs);
-        trace.Count("handoff", handoffs.Count);
         var fillers = new HashSet<long>();
         if (textScores.Count + vectorSeqs.Count < topK)
         {
@@ -253,20 +261,68 @@ public sealed class RecallService(
             seqs.UnionWith(fillers);
         }
         trace.Count("filler", fillers.Count);
+        trace.Lap("filler");
         if (seqs.Count == 0) return [];
 
-        // Every candidate passes the filter again: vector matches were found without it, and the index may be stale.
-        p.Add("seqs", seqs);
+        // Rows by key only (with the filter in SQL, SQLite would walk the agent's index past every row), then every
+        // candidate passes the filter again in process: vector matches were found without it, and the index may be stale.
         var rows = await connection.QueryAsync<MemoryRow>(new CommandDefinition(
-            $"SELECT {MemoryStore.Columns}{(queryVector is null ? "" : ", m.embedding")} FROM memories m WHERE m.seq IN @seqs AND {where}",
-            p, cancellationToken: ct));
-        return rows.Select(r =>
+            $"SELECT {MemoryStore.Columns}{(queryVector is null ? "" : ", m.embedding")} FROM memories m WHERE m.seq IN @seqs",
+            new { seqs }, cancellationToken: ct));
+        var candidates = rows.Select(r => (Row: r, Memory: r.ToMemory())).Where(x => filter.Matches(x.Memory, nowMs)).Select(x =>
         {
-            double? text = textScores.TryGetValue(r.Seq, out var s) ? s : null;
-            var vector = queryVector is null ? null : SemanticIndex.Cosine(queryVector, r.Embedding);
-            return new Candidate(r.ToMemory(), text, vector,
-                Sources(text is not null, vectorSeqs.Contains(r.Seq), handoffs.Contains(r.Seq), fillers.Contains(r.Seq)));
+            double? text = textScores.TryGetValue(x.Row.Seq, out var s) ? s : null;
+            var vector = queryVector is null ? null : SemanticIndex.Cosine(queryVector, x.Row.Embedding);
+            return new Candidate(x.Memory, text, vector, Sources(text is not null, vectorSeqs.Contains(x.Row.Seq), fillers.Contains(x.Row.Seq)));
         }).ToList();
+        trace.Lap("fetch");
+        return candidates;
+    }
+
+    /// <summary>Adds the newest in-scope handoff summaries (tag <c>handoff</c>, importance 1.0) that are not candidates yet.</summary>
+    private async Task AddHandoffSummariesAsync(
+        DbConnection connection, List<Candidate> candidates, MemoryFilter filter, float[]? queryVector, long nowMs, Trace trace, CancellationToken ct)
+    {
+        var p = new DynamicParameters(new { handoffs = HandoffCandidates });
+        var rows = await connection.QueryAsync<MemoryRow>(new CommandDefinition($"""
+            SELECT {MemoryStore.Columns}{(queryVector is null ? "" : ", m.embedding")} FROM memories m
+            WHERE {filter.ToSql(p, nowMs)} AND m.importance >= 1.0
+              AND EXISTS (SELECT 1 FROM memory_tags t WHERE t.tag = 'handoff' AND t.memory_seq = m.seq)
+            ORDER BY m.created_at DESC LIMIT @handoffs
+            """, p, cancellationToken: ct));
+        var known = candidates.Select(c => c.Memory.Seq).ToHashSet();
+        var added = 0;
+        foreach (var row in rows.Where(r => known.Add(r.Seq)))
+        {
+            candidates.Add(new Candidate(row.ToMemory(), null, queryVector is null ? null : SemanticIndex.Cosine(queryVector, row.Embedding), ["handoff"]));
+            added++;
+        }
+        trace.Count("handoff", added);
+    }
+
+    /// <summary>Conversation context within a scope read whole: consecutive turns of a session, no further apart than the gap.</summary>
+    private Dictionary<long, IReadOnlyList<long>> SessionNeighbours(IReadOnlyList<Candidate> scope)
+    {
+        if (ranking.NeighbourWeight <= 0) return [];
+        var links = new Dictionary<long, List<long>>();
+        var gapMs = (long)options.NeighbourGap.TotalMilliseconds;
+        foreach (var session in scope.Where(c => c.Memory.SessionId is not null).GroupBy(c => c.Memory.SessionId))
+        {
+            var turns = session.Select(c => c.Memory).OrderBy(m => m.CreatedAtMs).ThenBy(m => m.Seq).ToList();
+            for (var i = 1; i < turns.Count; i++)
+            {
+                if (turns[i].CreatedAtMs - turns[i - 1].CreatedAtMs > gapMs) continue;
+                Link(links, turns[i].Seq, turns[i - 1].Seq);
+                Link(links, turns[i - 1].Seq, turns[i].Seq);
+            }
+        }
+        return links.ToDictionary(l => l.Key, l => (IReadOnlyList<long>)l.Value);
+    }
+
+    private static void Link(Dictionary<long, List<long>> links, long from, long to)
+    {
+        if (!links.TryGetValue(from, out var list)) links[from] = list = [];
+        if (!list.Contains(to)) list.Add(to);
     }
 
     /// <summary>
@@ -311,27 +367,20 @@ public sealed class RecallService(
                 candidates.Add(new Candidate(row.ToMemory(), null, queryVector is null ? null : SemanticIndex.Cosine(queryVector, row.Embedding), ["context"]));
                 added++;
             }
-            Link(row.Seq, row.Anchor);
-            Link(row.Anchor, row.Seq);
+            Link(links, row.Seq, row.Anchor);
+            Link(links, row.Anchor, row.Seq);
         }
         trace.Count("context", added);
         return links.ToDictionary(l => l.Key, l => (IReadOnlyList<long>)l.Value);
-
-        void Link(long from, long to)
-        {
-            if (!links.TryGetValue(from, out var list)) links[from] = list = [];
-            if (!list.Contains(to)) list.Add(to);
-        }
     }
 
     private static bool IsHandoffSummary(Memory.Memory m) => m.Importance >= 1.0 && m.HasTag("handoff");
 
-    private static IReadOnlyList<string> Sources(bool lexical, bool vector, bool handoff, bool filler)
+    private static IReadOnlyList<string> Sources(bool lexical, bool vector, bool filler)
     {
         var sources = new List<string>(2);
         if (lexical) sources.Add("lexical");
         if (vector) sources.Add("vector");
-        if (handoff) sources.Add("handoff");
         if (filler) sources.Add("filler");
         return sources;
     }
@@ -344,11 +393,25 @@ public sealed class RecallService(
         private readonly Dictionary<string, int> _counts = [];
         public string Path { get; set; } = "index";
         public IReadOnlyList<string> Dropped { get; set; } = [];
+        public long? LexicalFromSeq { get; set; }
         public IReadOnlyDictionary<string, int> Counts => _counts;
+
+        private readonly Dictionary<string, double> _timings = [];
+        private long _lap = Stopwatch.GetTimestamp();
+        public IReadOnlyDictionary<string, double> Timings => _timings;
 
         public void Count(string source, int n)
         {
             if (enabled) _counts[source] = n;
+        }
+
+        /// <summary>Records the milliseconds since the previous lap under <paramref name="stage"/>.</summary>
+        public void Lap(string stage)
+        {
+            if (!enabled) return;
+            var now = Stopwatch.GetTimestamp();
+            _timings[stage] = _timings.GetValueOrDefault(stage) + Stopwatch.GetElapsedTime(_lap, now).TotalMilliseconds;
+            _lap = now;
         }
     }
 }

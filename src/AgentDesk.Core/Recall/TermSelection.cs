@@ -9,34 +9,45 @@ namespace AgentDesk.Core.Recall;
 /// Chooses which query terms the full-text stage scores. An OR query costs one bm25 evaluation per
 /// row holding any term, so the cost is the sum of the terms' document frequencies. A term in a fifth
 /// of the table adds little to bm25 (idf 1.4, against 4.6 for a term in 1 % of rows) and is dropped
-/// while rarer terms remain; then terms are taken rarest first until <see cref="PostingBudget"/>
-/// rows are reached (the rarest always), which bounds the stage at any table size. Frequencies are
-/// counted with a cap (a common term costs at most cap index steps) and cached for a minute.
+/// while rarer terms remain; then terms are taken rarest first until the posting budget
+/// (<see cref="RecallOptions.PostingBudget"/>) is reached (the rarest always), which bounds the stage
+/// at any table size. Frequencies are counted with a cap (a common term costs at most cap index
+/// steps) and cached for a minute.
 /// </summary>
-public sealed class TermSelection(DeskDatabase database, TimeProvider time)
+/// <summary>What the full-text stage scores: terms, those dropped, and the first seq when the scan is narrowed to the newest rows.</summary>
+public sealed record TermChoice(IReadOnlyList<string> Scored, IReadOnlyList<string> Dropped, long? FromSeq);
+
+public sealed class TermSelection(DeskDatabase database, RecallOptions options, TimeProvider time)
 {
     /// <summary>Below this many rows every term is scored: counting would cost more than it saves.</summary>
     public const long SmallTable = 500;
     public const double CommonTermShare = 0.2;
-    public const long PostingBudget = 40_000;
     private const int MaxCached = 20_000;
     private static readonly TimeSpan CacheFor = TimeSpan.FromMinutes(1);
 
     private readonly ConcurrentDictionary<string, (long Count, DateTimeOffset At)> _counts = new(StringComparer.Ordinal);
 
-    /// <returns>The terms to score and those left out.</returns>
-    public async Task<(IReadOnlyList<string> Scored, IReadOnlyList<string> Dropped)> ChooseAsync(
-        DbConnection connection, IReadOnlyList<string> terms, CancellationToken ct)
+    /// <returns>
+    /// The terms to score, those left out, and — when even the rarest term has more rows than the
+    /// budget — the first <c>seq</c> to score from: the newest rows holding about a budget's worth of
+    /// postings (the semantic index still covers the whole agent; recency ranks older rows lower anyway).
+    /// </returns>
+    public async Task<TermChoice> ChooseAsync(DbConnection connection, IReadOnlyList<string> terms, CancellationToken ct)
     {
-        if (terms.Count < 2) return (terms, []);
         // MAX(seq) stands in for the row count: O(1), and close enough for a share.
         var rows = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COALESCE(MAX(seq), 0) FROM memories", cancellationToken: ct));
-        if (rows < SmallTable) return (terms, []);
+        if (rows < SmallTable || terms.Count == 0) return new TermChoice(terms, [], null);
         var common = (long)(rows * CommonTermShare);
-        var cap = Math.Min(common, PostingBudget) + 1;
+        // Counting stops at a few budgets' worth (once a minute, a few ms a term at most).
+        var cap = Math.Min(common, 8 * options.PostingBudget) + 1;
         var counted = new List<(string Term, long Count)>(terms.Count);
         foreach (var term in terms) counted.Add((term, await CountAsync(connection, term, cap, ct)));
-        return Select(counted, common, PostingBudget);
+        var (scored, dropped) = Select(counted, common, options.PostingBudget);
+        var postings = counted.Where(c => scored.Contains(c.Term)).Sum(c => c.Count);
+        // A count that reached the cap only says "at least": such a term is taken to be in every row, so the cost stays bounded.
+        var expected = counted.Where(c => scored.Contains(c.Term)).Sum(c => c.Count >= cap ? rows : c.Count);
+        long? fromSeq = postings > options.PostingBudget ? rows - (long)(rows * (double)options.PostingBudget / expected) : null;
+        return new TermChoice(scored, dropped, fromSeq);
     }
 
     /// <summary>The pure choice: drop terms above <paramref name="common"/> while rarer ones remain, then take rarest first within the budget.</summary>

@@ -29,9 +29,10 @@ public interface ISqlDialect
     /// <summary>
     /// The lexical candidate query: selects <c>seq</c> and <c>text_score</c> (higher is better) for
     /// memories whose content matches <c>@match</c>, restricted by <paramref name="filterSql"/>
-    /// (a predicate over alias <c>m</c>), best first, at most <c>@limit</c> rows.
+    /// (a predicate over alias <c>m</c>), best first, at most <c>@limit</c> rows; with
+    /// <paramref name="fromSeq"/>, only rows from <c>@from_seq</c> on (the index must seek, not filter).
     /// </summary>
-    string LexicalCandidatesSql(string filterSql);
+    string LexicalCandidatesSql(string filterSql, bool fromSeq = false);
 
     /// <summary>
     /// Adds the memories inserted from <c>@first</c> on (by <c>seq</c>) to the full-text index, in one

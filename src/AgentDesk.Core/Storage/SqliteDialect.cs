@@ -57,11 +57,12 @@ public sealed class SqliteDialect : ISqlDialect
 
     // CROSS JOIN pins the full-text index as the outer loop: planned the other way round (the agent's
     // memories first, one FTS lookup each) the query took 1.6 s on the 10k benchmark corpus.
-    public string LexicalCandidatesSql(string filterSql) => $"""
+    // FTS5 takes a rowid lower bound with MATCH and seeks every doclist to it.
+    public string LexicalCandidatesSql(string filterSql, bool fromSeq = false) => $"""
         SELECT m.seq AS Seq, -bm25(memories_fts) AS TextScore
         FROM memories_fts
         CROSS JOIN memories m ON m.seq = memories_fts.rowid
-        WHERE memories_fts MATCH @match AND {filterSql}
+        WHERE memories_fts MATCH @match{(fromSeq ? " AND memories_fts.rowid >= @from_seq" : "")} AND {filterSql}
         ORDER BY bm25(memories_fts)
         LIMIT @limit
         """;

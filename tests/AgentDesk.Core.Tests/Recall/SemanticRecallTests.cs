@@ -173,6 +173,17 @@ public sealed class SemanticRecallTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Recall_TemporalWindowExcludingTheHandoffSummary_StillRanksItFirst()
+    {
+        await Store("router replaced");
+        _db.Clock.Advance(TimeSpan.FromDays(1));
+        await _db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "HANDOFF SUMMARY: router case", Importance = 1.0, Tags = ["handoff"] });
+        var result = await Recall("router yesterday", explain: true);
+        Assert.True(result.Explanation!.Temporal!.Applied);
+        Assert.Equal(["HANDOFF SUMMARY: router case", "router replaced"], result.Hits.Select(h => h.Memory.Content));
+    }
+
+    [Fact]
     public async Task Recall_WindowWithNothingInIt_IsNotApplied()
     {
         await Store("router replaced");

@@ -1,4 +1,6 @@
+using AgentDesk.Core.Memory;
 using AgentDesk.Core.Recall;
+using AgentDesk.Core.Tests.Support;
 
 namespace AgentDesk.Core.Tests.Recall;
 
@@ -36,5 +38,29 @@ public sealed class TermSelectionTests
         var (scored, dropped) = TermSelection.Select([("wifi", 10), ("router", 5), ("night", 7)], common: 1_000, budget: 40_000);
         Assert.Equal(["wifi", "router", "night"], scored);
         Assert.Empty(dropped);
+    }
+
+    [Fact]
+    public async Task Recall_RarestTermOverTheBudget_ScoresOnlyTheNewestRows()
+    {
+        var db = new TempDatabase { RecallOptions = new RecallOptions { PostingBudget = 100 } };
+        await db.InitializeAsync();
+        try
+        {
+            await db.Memories.StoreBatchAsync(Enumerable.Range(0, 1000).Select(i => new NewMemory { AgentId = "bot", Content = $"router note {i}" }).ToList());
+            var result = await db.Recall.RecallAsync(new RecallRequest
+            {
+                Filter = new MemoryFilter { AgentId = "bot" }, Query = "router", TopK = 100, Routing = Routing.Bm25, Explain = true,
+            });
+            Assert.NotNull(result.Explanation!.LexicalFromSeq);
+            var lexical = result.Hits.Where(h => h.TextScore is not null).ToList();
+            Assert.NotEmpty(lexical);
+            Assert.All(lexical, h => Assert.True(h.Memory.Seq >= result.Explanation.LexicalFromSeq));
+            Assert.True(result.Explanation.LexicalFromSeq >= 1000 - 100, "a term in every row narrows the scan to the budget");
+        }
+        finally
+        {
+            await db.DisposeAsync();
+        }
     }
 }

@@ -33,7 +33,7 @@ public sealed class TempDatabase(IEmbeddingGenerator<string, Embedding<float>>? 
         Memories = new MemoryStore(Database, Clock, Events, Semantic);
         Sessions = new SessionStore(Database, Clock, Events);
         Access = new AccessRecorder(Memories, Clock);
-        Recall = new RecallService(Database, Access, Semantic, new TermSelection(Database, Clock), Ranking, RecallOptions, Clock);
+        Recall = new RecallService(Database, Access, Semantic, new TermSelection(Database, RecallOptions, Clock), Ranking, RecallOptions, Clock);
     }
 
     public Task DisposeAsync()
