@@ -50,7 +50,11 @@ public sealed class TermSelectionTests
             await db.Memories.StoreBatchAsync(Enumerable.Range(0, 1000).Select(i => new NewMemory { AgentId = "bot", Content = $"router note {i}" }).ToList());
             var result = await db.Recall.RecallAsync(new RecallRequest
             {
-                Filter = new MemoryFilter { AgentId = "bot" }, Query = "router", TopK = 100, Routing = Routing.Bm25, Explain = true,
+                Filter = new MemoryFilter { AgentId = "bot" },
+                Query = "router",
+                TopK = 100,
+                Routing = Routing.Bm25,
+                Explain = true,
             });
             Assert.NotNull(result.Explanation!.LexicalFromSeq);
             var lexical = result.Hits.Where(h => h.TextScore is not null).ToList();
