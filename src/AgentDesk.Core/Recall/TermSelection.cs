@@ -22,6 +22,8 @@ public sealed class TermSelection(DeskDatabase database, RecallOptions options, 
     /// <summary>Below this many rows every term is scored: counting would cost more than it saves.</summary>
     public const long SmallTable = 500;
     public const double CommonTermShare = 0.2;
+    /// <summary>The posting budget applies from this many budgets' worth of rows on.</summary>
+    public const long BudgetFromRows = 20;
     private const int MaxCached = 20_000;
     private static readonly TimeSpan CacheFor = TimeSpan.FromMinutes(1);
 
@@ -38,15 +40,17 @@ public sealed class TermSelection(DeskDatabase database, RecallOptions options, 
         var rows = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COALESCE(MAX(seq), 0) FROM memories", cancellationToken: ct));
         if (rows < SmallTable || terms.Count == 0) return new TermChoice(terms, [], null);
         var common = (long)(rows * CommonTermShare);
+        // In a table under twenty budgets every query is cheap: the budget would only cost relevance.
+        var budget = rows >= BudgetFromRows * options.PostingBudget ? options.PostingBudget : long.MaxValue;
         // Counting stops at a few budgets' worth (once a minute, a few ms a term at most).
-        var cap = Math.Min(common, 8 * options.PostingBudget) + 1;
+        var cap = Math.Min(common, budget == long.MaxValue ? common : 8 * budget) + 1;
         var counted = new List<(string Term, long Count)>(terms.Count);
         foreach (var term in terms) counted.Add((term, await CountAsync(connection, term, cap, ct)));
-        var (scored, dropped) = Select(counted, common, options.PostingBudget);
+        var (scored, dropped) = Select(counted, common, budget);
         var postings = counted.Where(c => scored.Contains(c.Term)).Sum(c => c.Count);
         // A count that reached the cap only says "at least": such a term is taken to be in every row, so the cost stays bounded.
         var expected = counted.Where(c => scored.Contains(c.Term)).Sum(c => c.Count >= cap ? rows : c.Count);
-        long? fromSeq = postings > options.PostingBudget ? rows - (long)(rows * (double)options.PostingBudget / expected) : null;
+        long? fromSeq = postings > budget ? rows - (long)(rows * (double)budget / expected) : null;
         return new TermChoice(scored, dropped, fromSeq);
     }
 

@@ -43,7 +43,7 @@ public sealed class TermSelectionTests
     [Fact]
     public async Task Recall_RarestTermOverTheBudget_ScoresOnlyTheNewestRows()
     {
-        var db = new TempDatabase { RecallOptions = new RecallOptions { PostingBudget = 100 } };
+        var db = new TempDatabase { RecallOptions = new RecallOptions { PostingBudget = 40 } };
         await db.InitializeAsync();
         try
         {
@@ -60,7 +60,7 @@ public sealed class TermSelectionTests
             var lexical = result.Hits.Where(h => h.TextScore is not null).ToList();
             Assert.NotEmpty(lexical);
             Assert.All(lexical, h => Assert.True(h.Memory.Seq >= result.Explanation.LexicalFromSeq));
-            Assert.True(result.Explanation.LexicalFromSeq >= 1000 - 100, "a term in every row narrows the scan to the budget");
+            Assert.True(result.Explanation.LexicalFromSeq >= 1000 - 40, "a term in every row narrows the scan to the budget");
         }
         finally
         {
