@@ -143,20 +143,14 @@ public sealed class SemanticRecallTests : IAsyncLifetime
     [Fact]
     public async Task Recall_ScopeLargerThanTheLimit_UsesTheIndexes()
     {
-        var db = new TempDatabase(_model) { RecallOptions = new RecallOptions { ScopedLimit = 2 } };
-        await db.InitializeAsync();
-        try
+        await new TempDatabase(_model) { RecallOptions = new RecallOptions { ScopedLimit = 2 } }.UseAsync(async db =>
         {
             var (session, _) = await db.Sessions.StartAsync("bot", "s1", null);
             for (var i = 0; i < 3; i++) await db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = $"invoice {i}", SessionId = session.Id });
             var result = await db.Recall.RecallAsync(new RecallRequest { Filter = new MemoryFilter { AgentId = "bot", SessionId = session.Id }, Query = "invoice", Explain = true });
             Assert.Equal("index", result.Explanation!.Path);
             Assert.Equal(3, result.Hits.Count);
-        }
-        finally
-        {
-            await db.DisposeAsync();
-        }
+        });
     }
 
     [Fact]
@@ -241,9 +235,7 @@ public sealed class SemanticRecallTests : IAsyncLifetime
     [Fact]
     public async Task Recall_NeighbourWeight_BringsTheReplyToAMatchingQuestion()
     {
-        var db = new TempDatabase(_model) { Ranking = new RankingOptions { NeighbourWeight = 0.8 } };
-        await db.InitializeAsync();
-        try
+        await new TempDatabase(_model) { Ranking = new RankingOptions { NeighbourWeight = 0.8 } }.UseAsync(async db =>
         {
             var (call, _) = await db.Sessions.StartAsync("bot", "call", null);
             await db.Memories.StoreAsync(new NewMemory { AgentId = "bot", SessionId = call.Id, Content = "agent: which courier delivered the parcel?" });
@@ -265,11 +257,7 @@ public sealed class SemanticRecallTests : IAsyncLifetime
             Assert.Equal(["agent: which courier delivered the parcel?", "customer: it was DHL, on Tuesday"], result.Hits.Take(2).Select(h => h.Memory.Content));
             Assert.Contains("context", result.Hits[1].Explanation!.Sources);
             Assert.DoesNotContain(result.Hits, h => h.Memory.Content is "customer: thanks, bye" or "outside any session: printer toner low" && h.Score > 0);
-        }
-        finally
-        {
-            await db.DisposeAsync();
-        }
+        });
     }
 
     [Fact]

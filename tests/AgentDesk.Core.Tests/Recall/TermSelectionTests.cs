@@ -43,9 +43,7 @@ public sealed class TermSelectionTests
     [Fact]
     public async Task Recall_RarestTermOverTheBudget_ScoresOnlyTheNewestRows()
     {
-        var db = new TempDatabase { RecallOptions = new RecallOptions { PostingBudget = 40 } };
-        await db.InitializeAsync();
-        try
+        await new TempDatabase { RecallOptions = new RecallOptions { PostingBudget = 40 } }.UseAsync(async db =>
         {
             await db.Memories.StoreBatchAsync(Enumerable.Range(0, 1000).Select(i => new NewMemory { AgentId = "bot", Content = $"router note {i}" }).ToList());
             var result = await db.Recall.RecallAsync(new RecallRequest
@@ -61,10 +59,6 @@ public sealed class TermSelectionTests
             Assert.NotEmpty(lexical);
             Assert.All(lexical, h => Assert.True(h.Memory.Seq >= result.Explanation.LexicalFromSeq));
             Assert.True(result.Explanation.LexicalFromSeq >= 1000 - 40, "a term in every row narrows the scan to the budget");
-        }
-        finally
-        {
-            await db.DisposeAsync();
-        }
+        });
     }
 }

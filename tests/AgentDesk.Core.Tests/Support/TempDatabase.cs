@@ -36,6 +36,20 @@ public sealed class TempDatabase(IEmbeddingGenerator<string, Embedding<float>>? 
         Recall = new RecallService(Database, Access, Semantic, new TermSelection(Database, RecallOptions, Clock), Ranking, RecallOptions, Clock);
     }
 
+    /// <summary>Runs <paramref name="body"/> against this database (set up with other options than a test class's), then deletes it.</summary>
+    public async Task UseAsync(Func<TempDatabase, Task> body)
+    {
+        await InitializeAsync();
+        try
+        {
+            await body(this);
+        }
+        finally
+        {
+            await DisposeAsync();
+        }
+    }
+
     public Task DisposeAsync()
     {
         Semantic.Dispose();
