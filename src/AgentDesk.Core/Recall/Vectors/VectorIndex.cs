@@ -23,6 +23,9 @@ public sealed class VectorIndex
     /// <summary>Code bytes per chunk: big enough to scan at memory speed, small enough to copy when the last chunk grows.</summary>
     private const int ChunkBytes = 1 << 20;
 
+    /// <summary>Extra matches kept per scan so duplicates from concurrent re-upserts do not shorten a result.</summary>
+    private const int DuplicateSlack = 8;
+
     private readonly int _stride;
     private readonly int _chunkCapacity;
     private readonly ReaderWriterLockSlim _gate = new();
@@ -140,11 +143,13 @@ public sealed class VectorIndex
         var entries = chunks.Sum(c => c.Count);
         var partitions = entries >= ParallelThreshold ? Math.Min(Environment.ProcessorCount, chunks.Length) : 1;
         var tops = new TopMatches[partitions];
+        // A few spare places: a seq re-upserted during this scan may be seen twice, and Merge keeps it once.
+        var keep = n + DuplicateSlack;
         if (partitions == 1)
-            AgentVectors.Scan(chunks, 0, chunks.Length, codes, fromMs, untilMs, tops[0] = new TopMatches(n));
+            AgentVectors.Scan(chunks, 0, chunks.Length, codes, fromMs, untilMs, tops[0] = new TopMatches(keep));
         else
             Parallel.For(0, partitions, p => AgentVectors.Scan(chunks, chunks.Length * p / partitions, chunks.Length * (p + 1) / partitions,
-                codes, fromMs, untilMs, tops[p] = new TopMatches(n)));
+                codes, fromMs, untilMs, tops[p] = new TopMatches(keep)));
         return TopMatches.Merge(tops, n, queryScale);
     }
 
