@@ -294,7 +294,7 @@ public sealed class RecallService(
         var added = 0;
         foreach (var row in rows.Where(r => known.Add(r.Seq)))
         {
-            candidates.Add(new Candidate(row.ToMemory(), null, queryVector is null ? null : SemanticIndex.Cosine(queryVector, row.Embedding), ["handoff"]));
+            candidates.Add(Candidate.Added(row, queryVector, "handoff"));
             added++;
         }
         trace.Count("handoff", added);
@@ -334,8 +334,8 @@ public sealed class RecallService(
     private async Task<Dictionary<long, IReadOnlyList<long>>> AddNeighboursAsync(
         DbConnection connection, List<Candidate> candidates, MemoryFilter filter, int topK, float[]? queryVector, long nowMs, Trace trace, CancellationToken ct)
     {
-        var links = new Dictionary<long, List<long>>();
         if (ranking.NeighbourWeight <= 0 || candidates.Count == 0) return [];
+        var links = new Dictionary<long, List<long>>();
         var fused = Fusion.Fuse(candidates.Select(c => c.Text).ToList(), candidates.Select(c => c.Vector).ToList(), ranking.Fusion, ranking.VectorWeight, ranking.RrfK);
         var anchors = candidates.Select((c, i) => (c.Memory, Relevance: fused[i].Fused))
             .Where(a => a.Relevance > 0 && a.Memory.SessionId is not null)
@@ -364,7 +364,7 @@ public sealed class RecallService(
         {
             if (known.Add(row.Seq))
             {
-                candidates.Add(new Candidate(row.ToMemory(), null, queryVector is null ? null : SemanticIndex.Cosine(queryVector, row.Embedding), ["context"]));
+                candidates.Add(Candidate.Added(row, queryVector, "context"));
                 added++;
             }
             Link(links, row.Seq, row.Anchor);
@@ -385,7 +385,12 @@ public sealed class RecallService(
         return sources;
     }
 
-    private sealed record Candidate(Memory.Memory Memory, double? Text, double? Vector, IReadOnlyList<string> Sources);
+    private sealed record Candidate(Memory.Memory Memory, double? Text, double? Vector, IReadOnlyList<string> Sources)
+    {
+        /// <summary>A row added for another reason than a retriever's match: no text signal, the exact cosine when there is a query vector.</summary>
+        public static Candidate Added(MemoryRow row, float[]? queryVector, string source) =>
+            new(row.ToMemory(), null, queryVector is null ? null : SemanticIndex.Cosine(queryVector, row.Embedding), [source]);
+    }
 
     /// <summary>What candidate generation did, gathered only when the caller asked for an explanation.</summary>
     private sealed class Trace(bool enabled)

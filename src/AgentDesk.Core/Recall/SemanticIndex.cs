@@ -61,21 +61,21 @@ public sealed class SemanticIndex : IDisposable
     /// </summary>
     public async Task<(IReadOnlyList<NewMemory> Memories, TimeSpan Elapsed)> PrepareAsync(IReadOnlyList<NewMemory> memories, CancellationToken ct)
     {
-        var clientVectors = memories.Select(m => m.Embedding is null ? m : m with { EmbeddingModel = ClientModel }).ToList();
+        var prepared = memories.Select(m => m.Embedding is null ? m : m with { EmbeddingModel = ClientModel }).ToList();
         var missing = Enumerable.Range(0, memories.Count).Where(i => memories[i].Embedding is null).ToList();
-        if (_generator is null || missing.Count == 0) return (clientVectors, TimeSpan.Zero);
+        if (_generator is null || missing.Count == 0) return (prepared, TimeSpan.Zero);
         var started = TimeProvider.System.GetTimestamp();
         try
         {
             var vectors = await _generator.GenerateAsync(missing.Select(i => memories[i].Content), cancellationToken: ct);
             for (var j = 0; j < missing.Count; j++)
-                clientVectors[missing[j]] = clientVectors[missing[j]] with { Embedding = vectors[j].Vector.ToArray(), EmbeddingModel = ModelId };
+                prepared[missing[j]] = prepared[missing[j]] with { Embedding = vectors[j].Vector.ToArray(), EmbeddingModel = ModelId };
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             _logger.LogWarning(e, "Embedding {Count} memories failed; they are stored without vectors and back-filled later", missing.Count);
         }
-        return (clientVectors, TimeProvider.System.GetElapsedTime(started));
+        return (prepared, TimeProvider.System.GetElapsedTime(started));
     }
 
     /// <summary>The query's vector, or null without a model, when the model fails, or when the text has no known words.</summary>
