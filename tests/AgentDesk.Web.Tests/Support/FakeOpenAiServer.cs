@@ -25,6 +25,7 @@ namespace AgentDesk.Web.Tests.Support;
 public sealed class FakeOpenAiServer : IAsyncDisposable
 {
     public const string EmbeddingsPath = "/v1/embeddings";
+    public const string ChatPath = "/v1/chat/completions";
 
     /// <summary>The size of the fake vectors when the request names no <c>dimensions</c>.</summary>
     public const int DefaultDimensions = 8;
@@ -68,6 +69,17 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
     {
         foreach (var response in responses) _scripted.Enqueue(response);
     }
+
+    /// <summary>An OpenAI chat completion whose assistant message is <paramref name="content"/>, for a <see cref="ChatPath"/> handler.</summary>
+    public static FakeResponse ChatAnswer(string content, string model = "fake-chat", string finishReason = "stop") => FakeResponse.Json(new
+    {
+        id = "chatcmpl-fake",
+        @object = "chat.completion",
+        created = 1_800_000_000,
+        model,
+        choices = new[] { new { index = 0, message = new { role = "assistant", content }, finish_reason = finishReason } },
+        usage = new { prompt_tokens = 11, completion_tokens = 7, total_tokens = 18 },
+    });
 
     /// <summary>The fake embedding of <paramref name="text"/>: derived from its SHA-256, so equal texts (and only they, in practice) embed equally.</summary>
     public static float[] VectorFor(string text, int dimensions = DefaultDimensions)

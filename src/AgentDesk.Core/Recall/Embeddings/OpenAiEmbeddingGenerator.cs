@@ -1,8 +1,6 @@
 using System.ClientModel;
-using System.ClientModel.Primitives;
-using System.Text.Json;
+using AgentDesk.Core.OpenAiCompatible;
 using Microsoft.Extensions.AI;
-using OpenAI;
 using OpenAI.Embeddings;
 using OpenAiRequestOptions = OpenAI.Embeddings.EmbeddingGenerationOptions;
 
@@ -28,28 +26,15 @@ public sealed class OpenAiEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     public OpenAiEmbeddingGenerator(OpenAiEmbeddingOptions options)
     {
         const string section = EmbeddingOptions.SectionName + ":OpenAI";
-        if (!Uri.TryCreate(options.BaseUrl, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
-            throw new InvalidOperationException($"{section}:BaseUrl must be an absolute http(s) URL such as https://api.openai.com/v1, not '{options.BaseUrl}'");
-        if (string.IsNullOrWhiteSpace(options.Model))
-            throw new InvalidOperationException($"{section}:Model is required (e.g. text-embedding-3-small)");
-        if (string.IsNullOrWhiteSpace(options.ApiKey))
-            throw new InvalidOperationException($"{section}:ApiKey is required (any non-empty value for a server that ignores it)");
+        Endpoint = OpenAiEndpoint.Check(section, options.BaseUrl, options.Model, options.ApiKey, options.TimeoutSeconds, "text-embedding-3-small");
         if (options.Dimensions is <= 0)
             throw new InvalidOperationException($"{section}:Dimensions must be positive when set, not {options.Dimensions}");
         if (options.BatchSize <= 0)
             throw new InvalidOperationException($"{section}:BatchSize must be positive, not {options.BatchSize}");
-        if (options.TimeoutSeconds <= 0)
-            throw new InvalidOperationException($"{section}:TimeoutSeconds must be positive, not {options.TimeoutSeconds}");
 
         _options = options;
-        Endpoint = new Uri(baseUrl.AbsoluteUri.TrimEnd('/'));
-        ModelId = options.Model;
-        _client = new EmbeddingClient(options.Model, new ApiKeyCredential(options.ApiKey), new OpenAIClientOptions
-        {
-            Endpoint = Endpoint,
-            NetworkTimeout = TimeSpan.FromSeconds(options.TimeoutSeconds),
-            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
-        });
+        ModelId = options.Model!;
+        _client = new EmbeddingClient(ModelId, new ApiKeyCredential(options.ApiKey!), OpenAiEndpoint.ClientOptions(Endpoint, options.TimeoutSeconds));
         _metadata = new EmbeddingGeneratorMetadata(ProviderName, Endpoint, ModelId, options.Dimensions);
     }
 
@@ -82,29 +67,9 @@ public sealed class OpenAiEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     /// <summary>Nothing to release: the SDK client holds no connection of its own.</summary>
     public void Dispose() { }
 
-    private async Task<OpenAIEmbeddingCollection> RequestAsync(string[] batch, OpenAiRequestOptions request, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await _client.GenerateEmbeddingsAsync(batch, request, cancellationToken)).Value;
-        }
-        catch (ClientResultException e) when (e.Status == 0)
-        {
-            throw Failure($"could not be reached: {e.Message}", e);
-        }
-        catch (ClientResultException e)
-        {
-            throw Failure($"answered HTTP {e.Status}: {ErrorMessage(e)}", e);
-        }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw Failure($"did not answer within {_options.TimeoutSeconds} s", e);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            throw Failure($"answered with something that is not an embeddings response: {e.Message}", e);
-        }
-    }
+    private Task<OpenAIEmbeddingCollection> RequestAsync(string[] batch, OpenAiRequestOptions request, CancellationToken cancellationToken) =>
+        OpenAiEndpoint.CallAsync(async () => (await _client.GenerateEmbeddingsAsync(batch, request, cancellationToken)).Value,
+            _options.TimeoutSeconds, "an embeddings response", Failure, cancellationToken);
 
     /// <summary>The batch's embeddings ordered by their <c>index</c>, which must cover the batch exactly once.</summary>
     private IEnumerable<OpenAIEmbedding> InInputOrder(OpenAIEmbeddingCollection answer, int expected)
@@ -117,21 +82,4 @@ public sealed class OpenAiEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
     private EmbeddingServiceException Failure(string what, Exception? inner) =>
         new($"The embeddings endpoint {Endpoint} (model {ModelId}) {what}", inner);
-
-    /// <summary>OpenAI's <c>{"error":{"message"}}</c>, else the start of whatever the server (or a proxy in front of it) sent.</summary>
-    private static string ErrorMessage(ClientResultException e)
-    {
-        var body = e.GetRawResponse()?.Content?.ToString() ?? "";
-        try
-        {
-            using var json = JsonDocument.Parse(body);
-            if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("error", out var error)
-                && error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String)
-                return message.GetString()!;
-        }
-        catch (JsonException)
-        {
-        }
-        return body.Length > 500 ? $"{body[..500]}…" : body;
-    }
 }
