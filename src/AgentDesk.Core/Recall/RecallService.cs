@@ -220,7 +220,7 @@ public sealed class RecallService(
         trace.Path = "index";
         var p = new DynamicParameters();
         var where = filter.ToSql(p, nowMs);
-        var pool = Math.Max(topK * 8, 64);
+        var pool = Math.Max(topK * 5, 50);
 
         var textScores = new Dictionary<long, double>();
         if (terms.Count > 0)

@@ -22,8 +22,8 @@ public sealed class TermSelection(DeskDatabase database, RecallOptions options, 
     /// <summary>Below this many rows every term is scored: counting would cost more than it saves.</summary>
     public const long SmallTable = 500;
     public const double CommonTermShare = 0.2;
-    /// <summary>The posting budget applies from this many budgets' worth of rows on.</summary>
-    public const long BudgetFromRows = 20;
+    /// <summary>The posting budget applies from this many budgets' worth of rows on (6,000 at the default budget).</summary>
+    public const long BudgetFromRows = 4;
     private const int MaxCached = 20_000;
     private static readonly TimeSpan CacheFor = TimeSpan.FromMinutes(1);
 
@@ -40,7 +40,7 @@ public sealed class TermSelection(DeskDatabase database, RecallOptions options, 
         var rows = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COALESCE(MAX(seq), 0) FROM memories", cancellationToken: ct));
         if (rows < SmallTable || terms.Count == 0) return new TermChoice(terms, [], null);
         var common = (long)(rows * CommonTermShare);
-        // In a table under twenty budgets every query is cheap: the budget would only cost relevance.
+        // In a table of a few budgets every query is cheap: the budget would only cost relevance.
         var budget = rows >= BudgetFromRows * options.PostingBudget ? options.PostingBudget : long.MaxValue;
         // Counting stops at a few budgets' worth (once a minute, a few ms a term at most).
         var cap = Math.Min(common, budget == long.MaxValue ? common : 8 * budget) + 1;

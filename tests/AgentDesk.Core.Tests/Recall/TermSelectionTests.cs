@@ -43,7 +43,7 @@ public sealed class TermSelectionTests
     [Fact]
     public async Task Recall_RarestTermOverTheBudget_ScoresOnlyTheNewestRows()
     {
-        await new TempDatabase { RecallOptions = new RecallOptions { PostingBudget = 40 } }.UseAsync(async db =>
+        await new TempDatabase { RecallOptions = new RecallOptions { PostingBudget = 100 } }.UseAsync(async db =>
         {
             await db.Memories.StoreBatchAsync(Enumerable.Range(0, 1000).Select(i => new NewMemory { AgentId = "bot", Content = $"router note {i}" }).ToList());
             var result = await db.Recall.RecallAsync(new RecallRequest
@@ -58,7 +58,7 @@ public sealed class TermSelectionTests
             var lexical = result.Hits.Where(h => h.TextScore is not null).ToList();
             Assert.NotEmpty(lexical);
             Assert.All(lexical, h => Assert.True(h.Memory.Seq >= result.Explanation.LexicalFromSeq));
-            Assert.True(result.Explanation.LexicalFromSeq >= 1000 - 40, "a term in every row narrows the scan to the budget");
+            Assert.True(result.Explanation.LexicalFromSeq >= 1000 - 100, "a term in every row narrows the scan to the budget");
         });
     }
 }
