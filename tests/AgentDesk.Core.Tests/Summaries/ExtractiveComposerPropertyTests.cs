@@ -1,0 +1,42 @@
+using AgentDesk.Core.Summaries;
+
+namespace AgentDesk.Core.Tests.Summaries;
+
+/// <summary>The composer's promise — always valid against the expectations it was given — over generated sessions.</summary>
+public sealed class ExtractiveComposerPropertyTests
+{
+    [Fact]
+    public void Compose_ThreeHundredGeneratedSessions_AreAllValidAndKeepTheChainAsGiven()
+    {
+        var random = new Random(20261121);
+        for (var i = 0; i < 300; i++)
+        {
+            var input = ComposerInputs.Random(random, maxMemories: 80, maxWordsPerMemory: 120, maxLegs: 12, maxOpen: 12);
+
+            AssertComposesValidly(input, $"case {i}");
+        }
+    }
+
+    [Fact]
+    public void Compose_HugeGeneratedSessions_AreAllValid()
+    {
+        var random = new Random(500);
+        for (var i = 0; i < 4; i++)
+        {
+            var input = ComposerInputs.Huge(random, memories: 500, wordsPerMemory: 300, earlierHandoffs: 10, openCommitments: 30);
+
+            AssertComposesValidly(input, $"huge case {i}");
+        }
+    }
+
+    private static void AssertComposesValidly(CompositionInput input, string name)
+    {
+        var composed = ExtractiveComposer.Compose(input);
+        var report = SummaryValidator.Validate(composed.Summary, input.Expectations);
+
+        Assert.True(report.IsValid, $"{name}: {string.Join("; ", report.Failures)}");
+        Assert.Equal(input.EarlierHandoffs.Select(l => (l.From, l.To)), composed.Summary.HandoffChain.Select(l => (l.From, l.To)));
+        Assert.Equal(input.SessionEndedWithoutSummary, composed.Notes.Any(n => n.Code == ExtractiveComposer.NoteCodes.SessionEndedWithoutSummary));
+        Assert.Equal(SummaryRenderer.Render(composed.Summary), SummaryRenderer.Render(ExtractiveComposer.Compose(input).Summary));
+    }
+}
