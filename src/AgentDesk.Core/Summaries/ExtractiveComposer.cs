@@ -21,8 +21,8 @@ namespace AgentDesk.Core.Summaries;
 /// established, session commitments — and the goal, situation and action last. Chain legs and open
 /// commitments are never removed. The last rung is the shortest form: every leg as "n. from → to", every open
 /// commitment as its <c>What</c> alone, a few words of goal, situation and action, no tried steps. The rule when
-/// even that does not fit (it costs about 44 words plus 2 + the from and to words per leg plus the open
-/// commitments' words: 64 one-word legs fit, 65 do not): the shortest form is returned
+/// even that does not fit (it costs about 48 words, plus 2 + the from and to words per leg, plus the open
+/// commitments' words: 63 one-word legs fit, 64 do not): the shortest form is returned
 /// anyway with an <see cref="NoteCodes.OverWordLimit"/> note, because losing a leg or a promise is worse than a
 /// long summary (PRODUCT.md edge case 2); the validator then reports <c>WORD_LIMIT</c>, so nobody is misled.
 /// </para>
@@ -54,8 +54,9 @@ public static class ExtractiveComposer
         new(Goal: 24, Situation: 30, Action: 24, Steps: 1, StepWords: 6, Evidence: 6, ChainReason: 4, ChainEstablished: 4, SessionCommitments: 3, SessionCommitmentWords: 8, CommitmentDetail: true),
         new(Goal: 18, Situation: 22, Action: 18, Steps: 1, StepWords: 5, Evidence: 4, ChainReason: 3, ChainEstablished: 2, SessionCommitments: 2, SessionCommitmentWords: 6, CommitmentDetail: true),
         new(Goal: 12, Situation: 15, Action: 14, Steps: 0, StepWords: 0, Evidence: 3, ChainReason: 2, ChainEstablished: 0, SessionCommitments: 1, SessionCommitmentWords: 5, CommitmentDetail: true),
-        new(Goal: 8, Situation: 10, Action: 10, Steps: 0, StepWords: 0, Evidence: 0, ChainReason: 0, ChainEstablished: 0, SessionCommitments: 0, SessionCommitmentWords: 0, CommitmentDetail: true),
-        new(Goal: 4, Situation: 6, Action: 6, Steps: 0, StepWords: 0, Evidence: 0, ChainReason: 0, ChainEstablished: 0, SessionCommitments: 0, SessionCommitmentWords: 0, CommitmentDetail: false),
+        new(Goal: 12, Situation: 15, Action: 12, Steps: 0, StepWords: 0, Evidence: 0, ChainReason: 0, ChainEstablished: 0, SessionCommitments: 0, SessionCommitmentWords: 0, CommitmentDetail: false),
+        new(Goal: 8, Situation: 10, Action: 8, Steps: 0, StepWords: 0, Evidence: 0, ChainReason: 0, ChainEstablished: 0, SessionCommitments: 0, SessionCommitmentWords: 0, CommitmentDetail: false),
+        new(Goal: 6, Situation: 6, Action: 6, Steps: 0, StepWords: 0, Evidence: 0, ChainReason: 0, ChainEstablished: 0, SessionCommitments: 0, SessionCommitmentWords: 0, CommitmentDetail: false),
     ];
 
     private static readonly Dictionary<string, string> ToneGuidance = new(StringComparer.OrdinalIgnoreCase)
@@ -133,13 +134,30 @@ public static class ExtractiveComposer
                 .ToList());
     }
 
-    /// <summary>The present parts in priority order, each cut to an even share of <paramref name="maxWords"/>.</summary>
+    /// <summary>
+    /// The present parts in priority order, each cut to an even share of <paramref name="maxWords"/> (at least
+    /// <see cref="MinShare"/> words) and ended as a sentence; the parts that no longer get a useful share are left out.
+    /// </summary>
     private static string Within(int maxWords, params string?[] parts)
     {
-        var present = parts.Where(p => !string.IsNullOrWhiteSpace(p)).ToList();
-        var share = Math.Max(1, maxWords / Math.Max(1, present.Count));
-        return SummaryText.Truncate(string.Join(' ', present.Select(p => SummaryText.Truncate(p, share))), maxWords);
+        var present = parts.Where(p => !string.IsNullOrWhiteSpace(p)).Select(p => p!).ToList();
+        var share = Math.Max(MinShare, maxWords / Math.Max(1, present.Count));
+        var kept = new List<string>();
+        var left = maxWords;
+        foreach (var part in present)
+        {
+            var room = Math.Min(share, left);
+            if (room < Math.Min(MinShare, SummaryText.Words(part).Length)) break;
+            var piece = EndSentence(SummaryText.Truncate(part, room));
+            kept.Add(piece);
+            left -= SummaryText.Words(piece).Length;
+        }
+        return kept.Count > 0 ? string.Join(' ', kept) : SummaryText.Truncate(present.FirstOrDefault(), maxWords);
     }
+
+    private const int MinShare = 3;
+
+    private static string EndSentence(string text) => text.Length == 0 || text[^1] is '.' or '!' or '?' or '…' ? text : text + ".";
 
     private static string Step((string Action, string Outcome) step) =>
         step.Outcome.Length == 0 ? step.Action : $"{step.Action} ({step.Outcome})";

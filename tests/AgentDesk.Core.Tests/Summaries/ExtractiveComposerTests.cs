@@ -43,7 +43,7 @@ public sealed class ExtractiveComposerTests
         Assert.Equal(new SentimentReading("frustrated", "I'm fed up, this is the third time I explain this."), summary.Sentiment);
         Assert.Equal(Urgency.High, summary.Urgency);
         Assert.Equal(
-            "Acknowledge the wait; do not make them repeat themselves. Honour the 2 commitment(s) listed. Address: refund over the bot's limit Do not repeat: Asked the customer to wait for the nightly sync.",
+            "Acknowledge the wait; do not make them repeat themselves. Honour the 2 commitment(s) listed. Address: refund over the bot's limit. Do not repeat: Asked the customer to wait for the nightly sync.",
             summary.RecommendedAction);
         Assert.Empty(summary.HandoffChain);
         Assert.Empty(composed.Notes);
@@ -88,7 +88,7 @@ public sealed class ExtractiveComposerTests
         var composed = ExtractiveComposer.Compose(input);
 
         AssertValid(input, composed.Summary);
-        Assert.Equal("Escalated by bot to tier1: refund over the bot's limit", composed.Summary.Situation);
+        Assert.Equal("Escalated by bot to tier1: refund over the bot's limit.", composed.Summary.Situation);
         Assert.Equal([NoMemories], composed.Notes.Select(n => n.Code));
     }
 
@@ -171,12 +171,13 @@ public sealed class ExtractiveComposerTests
         ];
         var chain = new List<ChainEntry>();
         var open = new List<Commitment>();
+        StructuredSummary? summary = null;
         foreach (var (from, to, reason, promise) in legs)
         {
             var session = new SessionBuilder().Add($"{from} worked on the case: {reason}.", IssueReport);
             var input = session.Input(from, to, reason) with { EarlierHandoffs = chain.ToList(), OpenCommitments = open.ToList() };
 
-            var summary = ExtractiveComposer.Compose(input).Summary;
+            summary = ExtractiveComposer.Compose(input).Summary;
 
             AssertValid(input, summary);
             Assert.Equal(chain.Select(l => (l.From, l.To)), summary.HandoffChain.Select(l => (l.From, l.To)));
@@ -185,7 +186,11 @@ public sealed class ExtractiveComposerTests
             if (promise is not null) open.Add(promise);
         }
 
-        Assert.Equal(["bot → tier1", "tier1 → tier2", "tier2 → manager"], chain.Take(3).Select(l => $"{l.From} → {l.To}"));
+        // The manager's summary (the last leg) carries the three legs before it and both promises made before it.
+        Assert.Equal(["bot → tier1", "tier1 → tier2", "tier2 → manager"], summary!.HandoffChain.Select(l => $"{l.From} → {l.To}"));
+        Assert.Equal(
+            ["Escalate to a human within 5 minutes", "Call the customer back by 5pm"],
+            summary.Commitments.Select(c => c.What));
     }
 
     [Fact]
@@ -231,9 +236,9 @@ public sealed class ExtractiveComposerTests
     }
 
     [Theory]
-    [InlineData(64, true)]
-    [InlineData(65, false)]
-    public void Compose_ShortestForm_HoldsSixtyFourOneWordLegs(int legs, bool fits)
+    [InlineData(63, true)]
+    [InlineData(64, false)]
+    public void Compose_ShortestForm_HoldsSixtyThreeOneWordLegs(int legs, bool fits)
     {
         var input = ComposerInputs.WithLegs(legs, reasonWords: 30);
 
