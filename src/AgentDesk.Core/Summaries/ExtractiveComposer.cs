@@ -180,6 +180,7 @@ public static class ExtractiveComposer
             var issue = MostImportant(SummaryTags.IssueReport).FirstOrDefault(m => m != goal);
             var verified = Tagged(SummaryTags.Verification).LastOrDefault();
             var latest = Tagged(SummaryTags.Outcome).LastOrDefault() ?? memories.LastOrDefault(m => !m.Tags.Any(IsKnownTag));
+            var openPhrases = input.OpenCommitments.Select(c => SummaryText.Normalise(c.What)).Where(p => p.Length > 0).ToList();
 
             return new(
                 memories.Count,
@@ -190,7 +191,7 @@ public static class ExtractiveComposer
                 input.Channel ?? memories.Select(m => m.TagValue(SummaryTags.ChannelPrefix)).LastOrDefault(c => c is not null),
                 PairSteps(memories),
                 MostImportant(SummaryTags.Commitment)
-                    .Where(m => !input.OpenCommitments.Any(open => SameCommitment(m.Content, open.What)))
+                    .Where(m => !Restates(SummaryText.Normalise(m.Content), openPhrases))
                     .Select(m => m.Content)
                     .ToList(),
                 Mood(memories.Where(m => m.HasTag(SummaryTags.Sentiment) || m.TagValue(SummaryTags.SentimentPrefix) is not null).Reverse()));
@@ -205,8 +206,8 @@ public static class ExtractiveComposer
         private static bool IsKnownTag(string tag) => KnownTags.Contains(tag);
 
         /// <summary>A session's commitment memory that restates an open commitment (either way round) is not listed twice.</summary>
-        private static bool SameCommitment(string memory, string? open) =>
-            SummaryText.Normalise(open).Length > 0 && (SummaryText.ContainsPhrase(memory, open) || SummaryText.ContainsPhrase(open, memory));
+        private static bool Restates(string memory, List<string> openPhrases) =>
+            openPhrases.Any(open => SummaryText.ContainsNormalised(memory, open) || SummaryText.ContainsNormalised(open, memory));
 
         /// <summary>Each attempt with the first outcome recorded after it and before the next attempt.</summary>
         private static List<(string Action, string Outcome)> PairSteps(List<SessionMemory> memories)

@@ -43,9 +43,9 @@ internal static class SummaryText
     }
 
     /// <summary>True when <paramref name="part"/>'s words occur, in order and whole, inside <paramref name="text"/>.</summary>
-    public static bool ContainsPhrase(string? text, string? part)
-    {
-        var phrase = Normalise(part);
-        return phrase.Length == 0 || $" {Normalise(text)} ".Contains($" {phrase} ", StringComparison.Ordinal);
-    }
+    public static bool ContainsPhrase(string? text, string? part) => ContainsNormalised(Normalise(text), Normalise(part));
+
+    /// <summary><see cref="ContainsPhrase"/> for texts already through <see cref="Normalise"/>.</summary>
+    public static bool ContainsNormalised(string text, string phrase) =>
+        phrase.Length == 0 || $" {text} ".Contains($" {phrase} ", StringComparison.Ordinal);
 }
