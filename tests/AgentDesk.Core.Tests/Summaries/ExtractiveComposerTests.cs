@@ -81,6 +81,30 @@ public sealed class ExtractiveComposerTests
     }
 
     [Fact]
+    public void Compose_SentimentMemoryWithoutACue_IsNeutralWithItsWords()
+    {
+        var input = new SessionBuilder().Add("Customer spoke calmly throughout.", Sentiment).Input();
+
+        Assert.Equal(new SentimentReading("neutral", "Customer spoke calmly throughout."), ExtractiveComposer.Compose(input).Summary.Sentiment);
+    }
+
+    [Fact]
+    public void Compose_AttemptsPairOnlyWithOutcomesBeforeTheNextAttempt()
+    {
+        var input = new SessionBuilder()
+            .Add("Restarted the app.", AttemptedResolution)
+            .Add("Cleared the cache; that fixed the login.", AttemptedResolution, Outcome)
+            .Add("Reinstalled.", AttemptedResolution)
+            .Add("Crash persists.", Outcome)
+            .Add("Crash again after update.", Outcome)
+            .Input();
+
+        Assert.Equal(
+            [new TriedStep("Restarted the app.", ""), new TriedStep("Cleared the cache; that fixed the login.", ""), new TriedStep("Reinstalled.", "Crash persists.")],
+            ExtractiveComposer.Compose(input).Summary.Tried);
+    }
+
+    [Fact]
     public void Compose_NoMemories_IsStillValidAndSaysSo()
     {
         var input = new SessionBuilder().Input() with { EarlierHandoffs = [SummaryExamples.BotToTier1] };
