@@ -17,7 +17,14 @@ public sealed record ValidationReport(IReadOnlyList<SummaryFinding> Failures, in
     public bool IsValid => Failures.Count == 0;
 }
 
-/// <summary>The rules of API.md §2, applied to every summary whatever produced it (LLM, composer or caller).</summary>
+/// <summary>
+/// The rules of API.md §2, applied to every summary whatever produced it (LLM, composer or caller): at most
+/// <see cref="MaxWords"/> words of rendered text; user_goal, situation, sentiment label and recommended_action not
+/// blank; the chain holds the case's earlier handoffs in order (matched on from → to, ignoring case and spacing)
+/// and the text states which escalation this is (<see cref="SummaryRenderer.EscalationPhrase"/>); each open
+/// commitment's words occur, whole and in order, in some commitment's <c>what</c> (ignoring case and punctuation).
+/// Null fields or entries, as a model's JSON may leave them, are reported, never thrown on.
+/// </summary>
 public static class SummaryValidator
 {
     public const int MaxWords = 300;
