@@ -38,7 +38,8 @@ public sealed class StartupState
 /// background, then marks the host ready (recall must not answer from a half-loaded index).
 /// </summary>
 public sealed class StartupService(
-    Migrator migrator, SemanticIndex semantic, DemoData demo, StartupState state, IHostApplicationLifetime lifetime, ILogger<StartupService> logger) : BackgroundService
+    Migrator migrator, DeskDatabase database, SemanticIndex semantic, DemoData demo, StartupState state, IHostApplicationLifetime lifetime,
+    ILogger<StartupService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -48,6 +49,7 @@ public sealed class StartupService(
         {
             var applied = await migrator.MigrateAsync(stoppingToken);
             if (applied.Count > 0) logger.LogInformation("Applied migrations {Versions}", string.Join(", ", applied));
+            await database.RefreshStatisticsAsync(stoppingToken);
             state.Phase = "loading vectors";
             var started = TimeProvider.System.GetTimestamp();
             if (await semantic.ForgetOtherModelsAsync(stoppingToken) is > 0 and var cleared)

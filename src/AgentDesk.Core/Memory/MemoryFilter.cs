@@ -37,7 +37,11 @@ public sealed record MemoryFilter
         && Tags.All(memory.HasTag)
         && (IncludeExpired || memory.ExpiresAtMs is null || memory.ExpiresAtMs > nowMs);
 
-    public string ToSql(DynamicParameters p, long nowMs)
+    /// <param name="tagsByKey">
+    /// Tags as a key list the planner can start from (the default: right when the tags are the selective
+    /// part), or as a correlated EXISTS (right when another index already narrows the rows to a few).
+    /// </param>
+    public string ToSql(DynamicParameters p, long nowMs, bool tagsByKey = true)
     {
         var clauses = new List<string> { "m.agent_id = @f_agent" };
         p.Add("f_agent", AgentId);
@@ -50,7 +54,12 @@ public sealed record MemoryFilter
         if (Ids is not null) { clauses.Add("m.id IN @f_ids"); p.Add("f_ids", Ids); }
         for (var i = 0; i < Tags.Count; i++)
         {
-            clauses.Add($"EXISTS (SELECT 1 FROM memory_tags t WHERE t.tag = @f_tag{i} AND t.memory_seq = m.seq)");
+            // As a key list the planner can start from the tag's rows instead of probing the tag for every
+            // memory of the agent (2.2 s against 0.02 ms at 1M memories); but building the list costs what the
+            // tag holds, which a query driven by another index need not pay.
+            clauses.Add(tagsByKey
+                ? $"m.seq IN (SELECT t.memory_seq FROM memory_tags t WHERE t.tag = @f_tag{i})"
+                : $"EXISTS (SELECT 1 FROM memory_tags t WHERE t.tag = @f_tag{i} AND t.memory_seq = m.seq)");
             p.Add($"f_tag{i}", Tags[i]);
         }
         if (!IncludeExpired)

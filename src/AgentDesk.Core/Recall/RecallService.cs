@@ -286,7 +286,7 @@ public sealed class RecallService(
         var p = new DynamicParameters(new { handoffs = HandoffCandidates });
         var rows = await connection.QueryAsync<MemoryRow>(new CommandDefinition($"""
             SELECT {MemoryStore.Columns}{(queryVector is null ? "" : ", m.embedding")} FROM memories m
-            WHERE {filter.ToSql(p, nowMs)} AND m.importance >= 1.0
+            WHERE {filter.ToSql(p, nowMs, tagsByKey: false)} AND m.importance >= 1.0
               AND EXISTS (SELECT 1 FROM memory_tags t WHERE t.tag = 'handoff' AND t.memory_seq = m.seq)
             ORDER BY m.created_at DESC LIMIT @handoffs
             """, p, cancellationToken: ct));
@@ -342,8 +342,9 @@ public sealed class RecallService(
             .OrderByDescending(a => a.Relevance).Take(Math.Max(topK, 10)).Select(a => a.Memory).ToList();
         if (anchors.Count == 0) return [];
 
-        var p = new DynamicParameters(new { gap = (long)options.NeighbourGap.TotalMilliseconds });
-        var where = filter.ToSql(p, nowMs);
+        // Each turn by its session's index alone; the filter is checked on the few rows found (in SQL it would be
+        // evaluated once per subquery, tag lists included).
+        var p = new DynamicParameters(new { gap = (long)options.NeighbourGap.TotalMilliseconds, agent = filter.AgentId });
         var columns = $"{MemoryStore.Columns}{(queryVector is null ? "" : ", m.embedding")}, {{0}} AS anchor";
         var parts = new List<string>();
         for (var i = 0; i < anchors.Count; i++)
@@ -351,13 +352,14 @@ public sealed class RecallService(
             p.Add($"a{i}", anchors[i].Seq);
             p.Add($"t{i}", anchors[i].CreatedAtMs);
             p.Add($"s{i}", anchors[i].SessionId);
-            var same = $"{where} AND m.session_id = @s{i} AND m.seq <> @a{i}";
+            var same = $"m.agent_id = @agent AND m.session_id = @s{i} AND m.seq <> @a{i}";
             parts.Add($"SELECT * FROM (SELECT {string.Format(columns, $"@a{i}")} FROM memories m WHERE {same} AND m.created_at BETWEEN @t{i} - @gap AND @t{i} " +
                 $"AND (m.created_at < @t{i} OR m.seq < @a{i}) ORDER BY m.created_at DESC, m.seq DESC LIMIT 1) AS b{i}");
             parts.Add($"SELECT * FROM (SELECT {string.Format(columns, $"@a{i}")} FROM memories m WHERE {same} AND m.created_at BETWEEN @t{i} AND @t{i} + @gap " +
                 $"AND (m.created_at > @t{i} OR m.seq > @a{i}) ORDER BY m.created_at, m.seq LIMIT 1) AS f{i}");
         }
-        var rows = await connection.QueryAsync<NeighbourRow>(new CommandDefinition(string.Join("\nUNION ALL\n", parts), p, cancellationToken: ct));
+        var rows = (await connection.QueryAsync<NeighbourRow>(new CommandDefinition(string.Join("\nUNION ALL\n", parts), p, cancellationToken: ct)))
+            .Where(r => filter.Matches(r.ToMemory(), nowMs));
         var known = candidates.Select(c => c.Memory.Seq).ToHashSet();
         var added = 0;
         foreach (var row in rows)

@@ -17,18 +17,35 @@ public sealed class DeskDatabase(ISqlDialect dialect)
 
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {
-        var connection = Dialect.CreateConnection();
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await connection.OpenAsync(ct);
-            await Dialect.ConfigureAsync(connection, ct);
-            return connection;
+            var connection = Dialect.CreateConnection();
+            try
+            {
+                await connection.OpenAsync(ct);
+                await Dialect.ConfigureAsync(connection, ct);
+                return connection;
+            }
+            catch (ObjectDisposedException) when (attempt == 1)
+            {
+                // Microsoft.Data.Sqlite 6 can hand out a pooled connection whose handle its pruning timer is
+                // closing (dotnet/efcore#38854; seen once in an e2e run): drop the pool's idle connections, take a new one.
+                Dialect.DiscardPool(connection);
+                await connection.DisposeAsync();
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
         }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
+    }
+
+    /// <summary>See <see cref="ISqlDialect.RefreshStatisticsAsync"/>; outside any transaction.</summary>
+    public async Task RefreshStatisticsAsync(CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        await Dialect.RefreshStatisticsAsync(connection, ct);
     }
 
     public async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken ct = default)

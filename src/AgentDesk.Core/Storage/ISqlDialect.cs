@@ -20,11 +20,20 @@ public interface ISqlDialect
 
     DbConnection CreateConnection();
 
+    /// <summary>Closes the idle pooled connections of <paramref name="connection"/>'s pool (one was found broken).</summary>
+    void DiscardPool(DbConnection connection);
+
     /// <summary>Per-connection settings (durability, timeouts) run right after open.</summary>
     Task ConfigureAsync(DbConnection connection, CancellationToken ct);
 
     /// <summary>One-time database settings run before migrations (e.g. WAL).</summary>
     Task PrepareDatabaseAsync(DbConnection connection, CancellationToken ct);
+
+    /// <summary>
+    /// Refreshes the planner's table statistics (at start-up and from time to time as tables grow):
+    /// without them a planner takes "one agent's memories" for a handful of rows.
+    /// </summary>
+    Task RefreshStatisticsAsync(DbConnection connection, CancellationToken ct);
 
     /// <summary>
     /// The lexical candidate query: selects <c>seq</c> and <c>text_score</c> (higher is better) for

@@ -52,8 +52,14 @@ public sealed class SqliteDialect : ISqlDialect
             $"PRAGMA synchronous = {(_fullSync ? "FULL" : "NORMAL")}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA mmap_size = 268435456;",
             cancellationToken: ct));
 
+    public void DiscardPool(DbConnection connection) => SqliteConnection.ClearPool((SqliteConnection)connection);
+
     public Task PrepareDatabaseAsync(DbConnection connection, CancellationToken ct) =>
         connection.ExecuteAsync(new CommandDefinition("PRAGMA journal_mode = WAL;", cancellationToken: ct));
+
+    // analysis_limit samples each index (34 ms on a 1M-memory database instead of a full scan).
+    public Task RefreshStatisticsAsync(DbConnection connection, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition("PRAGMA analysis_limit = 1000; ANALYZE;", cancellationToken: ct));
 
     // CROSS JOIN pins the full-text index as the outer loop: planned the other way round (the agent's
     // memories first, one FTS lookup each) the query took 1.6 s on the 10k benchmark corpus.
