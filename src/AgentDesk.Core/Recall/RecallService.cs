@@ -86,13 +86,13 @@ public sealed class RecallService(
     public async Task<RecallResult> RecallAsync(RecallRequest request, CancellationToken ct = default)
     {
         var started = Stopwatch.GetTimestamp();
+        var trace = new Trace(request.Explain);
         var routing = Resolve(request.Routing);
         var now = time.GetUtcNow();
         var nowMs = now.ToUnixTimeMilliseconds();
         var (filter, text, temporal) = await ReadTemporalAsync(request, now, ct);
         var useText = routing is Routing.Bm25 or Routing.Hybrid;
         var terms = useText ? LexicalQuery.Terms(text) : [];
-        var trace = new Trace(request.Explain);
         var queryVector = routing is Routing.Vector or Routing.Hybrid ? await semantic.EmbedQueryAsync(text, ct) : null;
         trace.Lap("read_query");
 
