@@ -294,7 +294,7 @@ public sealed class RecallService(
         var added = 0;
         foreach (var row in rows.Where(r => known.Add(r.Seq)))
         {
-            candidates.Add(Candidate.Added(row, queryVector, "handoff"));
+            candidates.Add(Candidate.Added(row.ToMemory(), row.Embedding, queryVector, "handoff"));
             added++;
         }
         trace.Count("handoff", added);
@@ -359,14 +359,14 @@ public sealed class RecallService(
                 $"AND (m.created_at > @t{i} OR m.seq > @a{i}) ORDER BY m.created_at, m.seq LIMIT 1) AS f{i}");
         }
         var rows = (await connection.QueryAsync<NeighbourRow>(new CommandDefinition(string.Join("\nUNION ALL\n", parts), p, cancellationToken: ct)))
-            .Where(r => filter.Matches(r.ToMemory(), nowMs));
+            .Select(r => (Row: r, Memory: r.ToMemory())).Where(x => filter.Matches(x.Memory, nowMs));
         var known = candidates.Select(c => c.Memory.Seq).ToHashSet();
         var added = 0;
-        foreach (var row in rows)
+        foreach (var (row, memory) in rows)
         {
             if (known.Add(row.Seq))
             {
-                candidates.Add(Candidate.Added(row, queryVector, "context"));
+                candidates.Add(Candidate.Added(memory, row.Embedding, queryVector, "context"));
                 added++;
             }
             Link(links, row.Seq, row.Anchor);
@@ -390,8 +390,8 @@ public sealed class RecallService(
     private sealed record Candidate(Memory.Memory Memory, double? Text, double? Vector, IReadOnlyList<string> Sources)
     {
         /// <summary>A row added for another reason than a retriever's match: no text signal, the exact cosine when there is a query vector.</summary>
-        public static Candidate Added(MemoryRow row, float[]? queryVector, string source) =>
-            new(row.ToMemory(), null, queryVector is null ? null : SemanticIndex.Cosine(queryVector, row.Embedding), [source]);
+        public static Candidate Added(Memory.Memory memory, byte[]? embedding, float[]? queryVector, string source) =>
+            new(memory, null, queryVector is null ? null : SemanticIndex.Cosine(queryVector, embedding), [source]);
     }
 
     /// <summary>What candidate generation did, gathered only when the caller asked for an explanation.</summary>

@@ -47,9 +47,10 @@ public sealed class TermSelection(DeskDatabase database, RecallOptions options, 
         var counted = new List<(string Term, long Count)>(terms.Count);
         foreach (var term in terms) counted.Add((term, await CountAsync(connection, term, cap, ct)));
         var (scored, dropped) = Select(counted, common, budget);
-        var postings = counted.Where(c => scored.Contains(c.Term)).Sum(c => c.Count);
+        var chosen = counted.Where(c => scored.Contains(c.Term)).ToList();
+        var postings = chosen.Sum(c => c.Count);
         // A count that reached the cap only says "at least": such a term is taken to be in every row, so the cost stays bounded.
-        var expected = counted.Where(c => scored.Contains(c.Term)).Sum(c => c.Count >= cap ? rows : c.Count);
+        var expected = chosen.Sum(c => c.Count >= cap ? rows : c.Count);
         long? fromSeq = postings > budget ? rows - (long)(rows * (double)budget / expected) : null;
         return new TermChoice(scored, dropped, fromSeq);
     }
