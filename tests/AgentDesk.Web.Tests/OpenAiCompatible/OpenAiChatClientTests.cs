@@ -7,17 +7,11 @@ using Microsoft.Extensions.AI;
 namespace AgentDesk.Web.Tests.OpenAiCompatible;
 
 /// <summary>The chat client through the real OpenAI SDK and a real socket, against <see cref="FakeOpenAiServer"/>.</summary>
-public sealed class OpenAiChatClientTests : IAsyncLifetime
+public sealed class OpenAiChatClientTests : FakeOpenAiServerTest
 {
-    private FakeOpenAiServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await FakeOpenAiServer.StartAsync();
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     private OpenAiChatClient Client(int timeoutSeconds = 30) => new(new OpenAiChatOptions
     {
-        BaseUrl = _server.BaseUrl.AbsoluteUri,
+        BaseUrl = Server.BaseUrl.AbsoluteUri,
         Model = "summary-model",
         ApiKey = "sk-chat",
         TimeoutSeconds = timeoutSeconds,
@@ -33,7 +27,7 @@ public sealed class OpenAiChatClientTests : IAsyncLifetime
     [Fact]
     public async Task GetResponse_SendsModelMessagesAndJsonFormat_AndReturnsTheAssistantText()
     {
-        _server.Handle(FakeOpenAiServer.ChatPath, _ => FakeOpenAiServer.ChatAnswer("""{"user_goal":"refund"}""", model: "summary-model-2026"));
+        Server.Handle(FakeOpenAiServer.ChatPath, _ => FakeOpenAiServer.ChatAnswer("""{"user_goal":"refund"}""", model: "summary-model-2026"));
 
         var response = await Client().GetResponseAsync(Conversation, new ChatOptions { ResponseFormat = ChatResponseFormat.Json, Temperature = 0.1f, MaxOutputTokens = 600 });
 
@@ -41,7 +35,7 @@ public sealed class OpenAiChatClientTests : IAsyncLifetime
         Assert.Equal("summary-model-2026", response.ModelId);
         Assert.Equal(ChatFinishReason.Stop, response.FinishReason);
         Assert.Equal(18, response.Usage?.TotalTokenCount);
-        var request = Assert.Single(_server.Requests);
+        var request = Assert.Single(Server.Requests);
         Assert.Equal(("POST", FakeOpenAiServer.ChatPath, "Bearer sk-chat"), (request.Method, request.Path, request.Authorization));
         var body = request.Body!.Value;
         Assert.Equal("summary-model", body.GetProperty("model").GetString());
@@ -54,27 +48,27 @@ public sealed class OpenAiChatClientTests : IAsyncLifetime
     [Fact]
     public async Task GetResponse_WithoutOptions_SendsNoResponseFormat()
     {
-        _server.Handle(FakeOpenAiServer.ChatPath, _ => FakeOpenAiServer.ChatAnswer("plain text", finishReason: "length"));
+        Server.Handle(FakeOpenAiServer.ChatPath, _ => FakeOpenAiServer.ChatAnswer("plain text", finishReason: "length"));
         var response = await Client().GetResponseAsync(Conversation);
         Assert.Equal("plain text", response.Text);
         Assert.Equal(ChatFinishReason.Length, response.FinishReason);
-        Assert.False(_server.Requests.Single().Body!.Value.TryGetProperty("response_format", out _));
+        Assert.False(Server.Requests.Single().Body!.Value.TryGetProperty("response_format", out _));
     }
 
     [Fact]
     public async Task GetResponse_ServerError_ThrowsWithTheServersMessage()
     {
-        _server.Enqueue(FakeResponse.Error(500, "the model is overloaded"));
+        Server.Enqueue(FakeResponse.Error(500, "the model is overloaded"));
         var error = await Assert.ThrowsAsync<ChatServiceException>(() => Client().GetResponseAsync(Conversation));
         Assert.Contains("HTTP 500", error.Message);
         Assert.Contains("the model is overloaded", error.Message);
-        Assert.Single(_server.Requests);
+        Assert.Single(Server.Requests);
     }
 
     [Fact]
     public async Task GetResponse_SlowServer_FailsWithinTheTimeout()
     {
-        _server.Enqueue(FakeResponse.Slow(TimeSpan.FromSeconds(60)));
+        Server.Enqueue(FakeResponse.Slow(TimeSpan.FromSeconds(60)));
         var clock = Stopwatch.StartNew();
         var error = await Assert.ThrowsAsync<ChatServiceException>(() => Client(timeoutSeconds: 1).GetResponseAsync(Conversation));
         Assert.Contains("did not answer within 1 s", error.Message);
@@ -84,7 +78,7 @@ public sealed class OpenAiChatClientTests : IAsyncLifetime
     [Fact]
     public async Task GetResponse_MalformedAnswer_Throws()
     {
-        _server.Enqueue(FakeResponse.Malformed());
+        Server.Enqueue(FakeResponse.Malformed());
         var error = await Assert.ThrowsAsync<ChatServiceException>(() => Client().GetResponseAsync(Conversation));
         Assert.Contains("not a chat completion", error.Message);
     }
@@ -93,13 +87,13 @@ public sealed class OpenAiChatClientTests : IAsyncLifetime
     public async Task GetResponse_ToolMessage_IsRefusedBeforeAnyRequest()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => Client().GetResponseAsync([new ChatMessage(ChatRole.Tool, "result")]));
-        Assert.Empty(_server.Requests);
+        Assert.Empty(Server.Requests);
     }
 
     [Fact]
     public async Task GetStreamingResponse_YieldsTheWholeAnswer()
     {
-        _server.Handle(FakeOpenAiServer.ChatPath, _ => FakeOpenAiServer.ChatAnswer("all at once"));
+        Server.Handle(FakeOpenAiServer.ChatPath, _ => FakeOpenAiServer.ChatAnswer("all at once"));
         var updates = new List<ChatResponseUpdate>();
         await foreach (var update in Client().GetStreamingResponseAsync(Conversation)) updates.Add(update);
         Assert.Equal("all at once", Assert.Single(updates).Text);
@@ -121,6 +115,6 @@ public sealed class OpenAiChatClientTests : IAsyncLifetime
     {
         var metadata = Client().GetService<ChatClientMetadata>();
         Assert.Equal(("openai", "summary-model"), (metadata?.ProviderName, metadata?.DefaultModelId));
-        Assert.Equal(_server.BaseUrl.AbsoluteUri.TrimEnd('/'), metadata?.ProviderUri?.AbsoluteUri.TrimEnd('/'));
+        Assert.Equal(Server.BaseUrl.AbsoluteUri.TrimEnd('/'), metadata?.ProviderUri?.AbsoluteUri.TrimEnd('/'));
     }
 }

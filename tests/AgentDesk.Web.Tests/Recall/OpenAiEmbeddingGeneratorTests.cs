@@ -6,17 +6,11 @@ using Microsoft.Extensions.AI;
 namespace AgentDesk.Web.Tests.Recall;
 
 /// <summary>The OpenAI-compatible client through the real OpenAI SDK and a real socket, against <see cref="FakeOpenAiServer"/>.</summary>
-public sealed class OpenAiEmbeddingGeneratorTests : IAsyncLifetime
+public sealed class OpenAiEmbeddingGeneratorTests : FakeOpenAiServerTest
 {
-    private FakeOpenAiServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await FakeOpenAiServer.StartAsync();
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     private OpenAiEmbeddingGenerator Generator(int batchSize = 256, int timeoutSeconds = 30, int? dimensions = null) => new(new OpenAiEmbeddingOptions
     {
-        BaseUrl = _server.BaseUrl.AbsoluteUri,
+        BaseUrl = Server.BaseUrl.AbsoluteUri,
         Model = "text-embedding-3-small",
         ApiKey = "sk-test-key",
         BatchSize = batchSize,
@@ -31,8 +25,8 @@ public sealed class OpenAiEmbeddingGeneratorTests : IAsyncLifetime
 
         var embeddings = await Generator(batchSize: 256).GenerateAsync(inputs);
 
-        Assert.Equal([256, 256, 88], _server.Requests.Select(r => r.Inputs.Count));
-        Assert.Equal(inputs, _server.Requests.SelectMany(r => r.Inputs));
+        Assert.Equal([256, 256, 88], Server.Requests.Select(r => r.Inputs.Count));
+        Assert.Equal(inputs, Server.Requests.SelectMany(r => r.Inputs));
         Assert.Equal(inputs.Select(i => FakeOpenAiServer.VectorFor(i)), embeddings.Select(e => e.Vector.ToArray()));
         Assert.All(embeddings, e => Assert.Equal("text-embedding-3-small", e.ModelId));
         Assert.Equal(inputs.Sum(i => i.Length), embeddings.Usage?.InputTokenCount);
@@ -43,7 +37,7 @@ public sealed class OpenAiEmbeddingGeneratorTests : IAsyncLifetime
     {
         var embeddings = await Generator(dimensions: 16).GenerateAsync(["where is my refund"]);
 
-        var request = Assert.Single(_server.Requests);
+        var request = Assert.Single(Server.Requests);
         Assert.Equal(("POST", FakeOpenAiServer.EmbeddingsPath), (request.Method, request.Path));
         Assert.Equal("Bearer sk-test-key", request.Authorization);
         Assert.Equal("text-embedding-3-small", request.Model);
@@ -56,7 +50,7 @@ public sealed class OpenAiEmbeddingGeneratorTests : IAsyncLifetime
     {
         var embeddings = await Generator().GenerateAsync(["hello"]);
 
-        Assert.Null(Assert.Single(_server.Requests).Dimensions);
+        Assert.Null(Assert.Single(Server.Requests).Dimensions);
         Assert.Equal(FakeOpenAiServer.DefaultDimensions, embeddings[0].Vector.Length);
     }
 
@@ -65,7 +59,7 @@ public sealed class OpenAiEmbeddingGeneratorTests : IAsyncLifetime
     {
         await Generator(dimensions: 16).GenerateAsync(["hello"], new EmbeddingGenerationOptions { Dimensions = 4 });
 
-        Assert.Equal(4, Assert.Single(_server.Requests).Dimensions);
+        Assert.Equal(4, Assert.Single(Server.Requests).Dimensions);
     }
 
     [Fact]
@@ -74,7 +68,7 @@ public sealed class OpenAiEmbeddingGeneratorTests : IAsyncLifetime
         var embeddings = await Generator().GenerateAsync([]);
 
         Assert.Empty(embeddings);
-        Assert.Empty(_server.Requests);
+        Assert.Empty(Server.Requests);
     }
 
     [Theory]
@@ -82,21 +76,21 @@ public sealed class OpenAiEmbeddingGeneratorTests : IAsyncLifetime
     [InlineData(401, "Incorrect API key provided")]
     public async Task GenerateAsync_ErrorStatus_ThrowsNamingTheEndpointStatusAndReason(int status, string reason)
     {
-        _server.Enqueue(FakeResponse.Error(status, reason));
+        Server.Enqueue(FakeResponse.Error(status, reason));
 
         var error = await Assert.ThrowsAsync<EmbeddingServiceException>(() => Generator().GenerateAsync(["hello"]));
 
         Assert.Contains($"HTTP {status}", error.Message);
         Assert.Contains(reason, error.Message);
-        Assert.Contains(_server.BaseUrl.Authority, error.Message);
+        Assert.Contains(Server.BaseUrl.Authority, error.Message);
         Assert.Contains("text-embedding-3-small", error.Message);
-        Assert.Single(_server.Requests);
+        Assert.Single(Server.Requests);
     }
 
     [Fact]
     public async Task GenerateAsync_ErrorFromAProxyInFront_ShowsWhatItSent()
     {
-        _server.Enqueue(new FakeResponse(502, "<html>bad gateway</html>"));
+        Server.Enqueue(new FakeResponse(502, "<html>bad gateway</html>"));
 
         var error = await Assert.ThrowsAsync<EmbeddingServiceException>(() => Generator().GenerateAsync(["hello"]));
 
@@ -106,7 +100,7 @@ public sealed class OpenAiEmbeddingGeneratorTests : IAsyncLifetime
     [Fact]
     public async Task GenerateAsync_ServerAnswersFloatArraysInsteadOfBase64_ReadsThemInIndexOrder()
     {
-        _server.Enqueue(FakeResponse.Json(new
+        Server.Enqueue(FakeResponse.Json(new
         {
             @object = "list",
             model = "text-embedding-3-small",
@@ -121,7 +115,7 @@ public sealed class OpenAiEmbeddingGeneratorTests : IAsyncLifetime
     [Fact]
     public async Task GenerateAsync_LaterBatchFails_FailsTheWholeCall()
     {
-        _server.Enqueue(FakeResponse.Json(new
+        Server.Enqueue(FakeResponse.Json(new
         {
             @object = "list",
             model = "text-embedding-3-small",
@@ -131,29 +125,29 @@ public sealed class OpenAiEmbeddingGeneratorTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<EmbeddingServiceException>(() => Generator(batchSize: 2).GenerateAsync(["a", "b", "c"]));
 
         Assert.Contains("second batch lost", error.Message);
-        Assert.Equal(2, _server.Requests.Count);
+        Assert.Equal(2, Server.Requests.Count);
     }
 
     [Fact]
     public async Task GenerateAsync_ServerSlowerThanTheTimeout_FailsSoonAfterTheTimeout()
     {
-        _server.Enqueue(FakeResponse.Slow(TimeSpan.FromSeconds(60)));
+        Server.Enqueue(FakeResponse.Slow(TimeSpan.FromSeconds(60)));
         var clock = Stopwatch.StartNew();
 
         var error = await Assert.ThrowsAsync<EmbeddingServiceException>(() => Generator(timeoutSeconds: 1).GenerateAsync(["hello"]));
 
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(10));
         Assert.Contains("did not answer within 1 s", error.Message);
-        Assert.Single(_server.Requests);
+        Assert.Single(Server.Requests);
     }
 
     [Fact]
     public async Task GenerateAsync_CallerCancels_ThrowsCancellationNotAServiceFailure()
     {
-        _server.Enqueue(FakeResponse.Slow(TimeSpan.FromSeconds(60)));
+        Server.Enqueue(FakeResponse.Slow(TimeSpan.FromSeconds(60)));
         using var cancel = new CancellationTokenSource();
         var call = Generator().GenerateAsync(["hello"], cancellationToken: cancel.Token);
-        await Poll.UntilAsync(() => Task.FromResult(_server.Requests.Count), n => n == 1, "the request to arrive");
+        await Poll.UntilAsync(() => Task.FromResult(Server.Requests.Count), n => n == 1, "the request to arrive");
 
         cancel.Cancel();
 
@@ -164,7 +158,7 @@ public sealed class OpenAiEmbeddingGeneratorTests : IAsyncLifetime
     [Fact]
     public async Task GenerateAsync_MalformedJson_ThrowsSayingTheAnswerIsNotAnEmbeddingsResponse()
     {
-        _server.Enqueue(FakeResponse.Malformed());
+        Server.Enqueue(FakeResponse.Malformed());
 
         var error = await Assert.ThrowsAsync<EmbeddingServiceException>(() => Generator().GenerateAsync(["hello"]));
 
@@ -174,7 +168,7 @@ public sealed class OpenAiEmbeddingGeneratorTests : IAsyncLifetime
     [Fact]
     public async Task GenerateAsync_FewerEmbeddingsThanInputs_Throws()
     {
-        _server.Enqueue(FakeResponse.Json(new
+        Server.Enqueue(FakeResponse.Json(new
         {
             @object = "list",
             model = "text-embedding-3-small",
@@ -190,7 +184,7 @@ public sealed class OpenAiEmbeddingGeneratorTests : IAsyncLifetime
     public async Task GenerateAsync_NothingListening_ThrowsSayingItCouldNotBeReached()
     {
         var generator = Generator();
-        await _server.DisposeAsync();
+        await Server.DisposeAsync();
 
         var error = await Assert.ThrowsAsync<EmbeddingServiceException>(() => generator.GenerateAsync(["hello"]));
 
@@ -204,6 +198,6 @@ public sealed class OpenAiEmbeddingGeneratorTests : IAsyncLifetime
 
         Assert.NotNull(metadata);
         Assert.Equal(("openai", "text-embedding-3-small", (int?)16), (metadata.ProviderName, metadata.DefaultModelId, metadata.DefaultModelDimensions));
-        Assert.Equal(_server.BaseUrl, metadata.ProviderUri);
+        Assert.Equal(Server.BaseUrl, metadata.ProviderUri);
     }
 }

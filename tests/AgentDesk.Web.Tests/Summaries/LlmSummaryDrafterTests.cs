@@ -6,7 +6,7 @@ using AgentDesk.Web.Tests.Support;
 namespace AgentDesk.Web.Tests.Summaries;
 
 /// <summary>The LLM path end to end: OpenAI SDK, a real socket, the fake server's scripted drafts, validation, re-ask, fallback.</summary>
-public sealed class LlmSummaryDrafterTests : IAsyncLifetime
+public sealed class LlmSummaryDrafterTests : FakeOpenAiServerTest
 {
     private static readonly ChainEntry[] Stored =
     [
@@ -31,15 +31,9 @@ public sealed class LlmSummaryDrafterTests : IAsyncLifetime
         To = "manager",
     };
 
-    private FakeOpenAiServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await FakeOpenAiServer.StartAsync();
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     private LlmSummaryDrafter Drafter(int timeoutSeconds = 30) => new(new OpenAiChatClient(new OpenAiChatOptions
     {
-        BaseUrl = _server.BaseUrl.AbsoluteUri,
+        BaseUrl = Server.BaseUrl.AbsoluteUri,
         Model = "drafter",
         ApiKey = "sk",
         TimeoutSeconds = timeoutSeconds,
@@ -59,13 +53,13 @@ public sealed class LlmSummaryDrafterTests : IAsyncLifetime
         }));
 
     private IReadOnlyList<string> UserTexts(int request) =>
-        _server.Requests[request].Body!.Value.GetProperty("messages").EnumerateArray()
+        Server.Requests[request].Body!.Value.GetProperty("messages").EnumerateArray()
             .Where(m => m.GetProperty("role").GetString() == "user").Select(m => m.GetProperty("content").ToString()).ToList();
 
     [Fact]
     public async Task Draft_GoodModelDraft_IsUsedWithTheStoredChain()
     {
-        _server.Enqueue(DraftJson());
+        Server.Enqueue(DraftJson());
         var draft = await Drafter().DraftAsync(Case, default);
         Assert.Equal(SummaryDraft.Llm, draft.Generator);
         Assert.True(draft.Report.IsValid);
@@ -79,7 +73,7 @@ public sealed class LlmSummaryDrafterTests : IAsyncLifetime
     [Fact]
     public async Task Draft_OverLongDraft_IsReaskedToCompress_ThenUsed()
     {
-        _server.Enqueue(DraftJson(situation: string.Join(' ', Enumerable.Repeat("waiting", 400))), DraftJson());
+        Server.Enqueue(DraftJson(situation: string.Join(' ', Enumerable.Repeat("waiting", 400))), DraftJson());
         var draft = await Drafter().DraftAsync(Case, default);
         Assert.Equal((SummaryDraft.Llm, 2), (draft.Generator, draft.ModelAttempts));
         Assert.True(draft.Report.IsValid);
@@ -89,7 +83,7 @@ public sealed class LlmSummaryDrafterTests : IAsyncLifetime
     [Fact]
     public async Task Draft_DroppingAChainEntryTwice_FallsBackToTheExtractiveComposer()
     {
-        _server.Enqueue(DraftJson(chain: Stored.Take(1)), DraftJson(chain: Stored.Take(1)));
+        Server.Enqueue(DraftJson(chain: Stored.Take(1)), DraftJson(chain: Stored.Take(1)));
         var draft = await Drafter().DraftAsync(Case, default);
         Assert.Equal(SummaryDraft.Extractive, draft.Generator);
         Assert.True(draft.Report.IsValid);
@@ -101,7 +95,7 @@ public sealed class LlmSummaryDrafterTests : IAsyncLifetime
     [Fact]
     public async Task Draft_MalformedJsonTwice_FallsBack()
     {
-        _server.Enqueue(FakeOpenAiServer.ChatAnswer("{\"user_goal\": "), FakeOpenAiServer.ChatAnswer("not json at all"));
+        Server.Enqueue(FakeOpenAiServer.ChatAnswer("{\"user_goal\": "), FakeOpenAiServer.ChatAnswer("not json at all"));
         var draft = await Drafter().DraftAsync(Case, default);
         Assert.Equal((SummaryDraft.Extractive, 2), (draft.Generator, draft.ModelAttempts));
         Assert.Contains("valid JSON", draft.FallbackReason);
@@ -111,7 +105,7 @@ public sealed class LlmSummaryDrafterTests : IAsyncLifetime
     [Fact]
     public async Task Draft_ModelTimesOut_FallsBackAndSaysWhy()
     {
-        _server.Enqueue(FakeResponse.Slow(TimeSpan.FromSeconds(60)));
+        Server.Enqueue(FakeResponse.Slow(TimeSpan.FromSeconds(60)));
         var draft = await Drafter(timeoutSeconds: 1).DraftAsync(Case, default);
         Assert.Equal(SummaryDraft.Extractive, draft.Generator);
         Assert.Contains("did not answer within 1 s", draft.FallbackReason);
@@ -124,6 +118,6 @@ public sealed class LlmSummaryDrafterTests : IAsyncLifetime
         var draft = await new ExtractiveSummaryGenerator().DraftAsync(Case, default);
         Assert.Equal((SummaryDraft.Extractive, 0, (string?)null), (draft.Generator, draft.ModelAttempts, draft.FallbackReason));
         Assert.True(draft.Report.IsValid);
-        Assert.Empty(_server.Requests);
+        Assert.Empty(Server.Requests);
     }
 }

@@ -154,6 +154,16 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
     }
 }
 
+/// <summary>Base of test classes that each want a fresh fake model server per test.</summary>
+public abstract class FakeOpenAiServerTest : IAsyncLifetime
+{
+    protected FakeOpenAiServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Server = await FakeOpenAiServer.StartAsync();
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
+
 /// <summary>One request as the fake server received it; <see cref="Body"/> is null when the text was not JSON.</summary>
 public sealed record FakeRequest(string Method, string Path, string Authorization, string Text, JsonElement? Body)
 {
