@@ -3,6 +3,7 @@ using AgentDesk.Web.Api;
 using AgentDesk.Web.Auth;
 using AgentDesk.Web.Components;
 using AgentDesk.Web.Demo;
+using AgentDesk.Web.Hubs;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.FileProviders;
 using Radzen;
@@ -27,6 +28,7 @@ if (builder.Environment.IsDevelopment() && RepoPaths.FindRoot(builder.Environmen
 builder.Services.AddStorage(builder.Configuration, builder.Environment.ContentRootPath);
 builder.Services.AddMemory();
 builder.Services.AddRecall(builder.Configuration, builder.Environment.ContentRootPath);
+builder.Services.AddHandoffs(builder.Configuration);
 builder.Services.AddApi(builder.Configuration);
 builder.Services.AddDemoData();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
@@ -56,6 +58,8 @@ v1.MapMemoryApi();
 v1.MapAgentsApi();
 v1.MapNamespacesApi();
 v1.MapKeysApi();
+v1.MapHandoffsApi();
+app.MapHub<HandoffHub>(HandoffHub.Path);
 
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

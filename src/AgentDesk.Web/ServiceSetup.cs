@@ -1,10 +1,13 @@
 using AgentDesk.Core;
+using AgentDesk.Core.Handoffs;
 using AgentDesk.Core.Memory;
 using AgentDesk.Core.Recall;
 using AgentDesk.Core.Recall.Embeddings;
 using AgentDesk.Core.Storage;
+using AgentDesk.Core.Summaries;
 using AgentDesk.Web.Api;
 using AgentDesk.Web.Auth;
+using AgentDesk.Web.Hubs;
 
 namespace AgentDesk.Web;
 
@@ -66,6 +69,22 @@ public static class ServiceSetup
         services.AddSingleton<RecallService>();
         services.AddSingleton<AccessRecorder>();
         services.AddHostedService<MemoryMaintenanceService>();
+        return services;
+    }
+
+    /// <summary>The handoff engine: the summary generator of <c>AgentDesk:Summaries</c>, the queue, its live feed and the hub relaying it.</summary>
+    public static IServiceCollection AddHandoffs(this IServiceCollection services, IConfiguration config)
+    {
+        var summaries = config.GetSection(SummaryOptions.SectionName).Get<SummaryOptions>() ?? new SummaryOptions();
+        services.AddSingleton(summaries.Create());
+        services.AddSingleton<HandoffNotifier>();
+        services.AddSingleton<HandoffQueue>();
+        services.AddSignalR().AddJsonProtocol(json =>
+        {
+            json.PayloadSerializerOptions.PropertyNamingPolicy = ApiJson.Options.PropertyNamingPolicy;
+            json.PayloadSerializerOptions.DefaultIgnoreCondition = ApiJson.Options.DefaultIgnoreCondition;
+        });
+        services.AddHostedService<HandoffHubRelay>();
         return services;
     }
 

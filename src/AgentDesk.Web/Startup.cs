@@ -1,4 +1,5 @@
 using AgentDesk.Core;
+using AgentDesk.Core.Handoffs;
 using AgentDesk.Core.Recall;
 using AgentDesk.Core.Storage;
 using AgentDesk.Web.Api;
@@ -38,7 +39,7 @@ public sealed class StartupState
 /// background, then marks the host ready (recall must not answer from a half-loaded index).
 /// </summary>
 public sealed class StartupService(
-    Migrator migrator, DeskDatabase database, SemanticIndex semantic, DemoData demo, StartupState state, IHostApplicationLifetime lifetime,
+    Migrator migrator, DeskDatabase database, SemanticIndex semantic, HandoffQueue handoffs, DemoData demo, StartupState state, IHostApplicationLifetime lifetime,
     ILogger<StartupService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -57,6 +58,9 @@ public sealed class StartupService(
             await semantic.CatchUpAsync(stoppingToken);
             if (semantic.Enabled)
                 logger.LogInformation("Loaded {Count} vectors ({Model}) in {Ms:F0} ms", semantic.IndexedCount, semantic.ModelId, TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
+            state.Phase = "completing pending handoffs";
+            if (await handoffs.CompletePendingAsync(stoppingToken) is > 0 and var completed)
+                logger.LogWarning("Completed {Count} handoffs a crash left between storing the summary and queueing the case", completed);
             state.Phase = "seeding demo data";
             await demo.SeedIfEnabledAsync(stoppingToken);
             state.MarkReady();

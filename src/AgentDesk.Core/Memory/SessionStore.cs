@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json.Nodes;
 using AgentDesk.Core.Storage;
 using Dapper;
@@ -24,18 +25,7 @@ public sealed class SessionStore(DeskDatabase database, TimeProvider time, DeskE
                         ? (existing, false)
                         : throw DeskException.Conflict($"session id '{id}' is already taken by another agent");
             }
-            var session = new Session
-            {
-                Id = id ?? MemoryStore.NewId("sess"),
-                AgentId = agentId,
-                StartedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
-                Metadata = metadata,
-                MemoryCount = 0,
-            };
-            await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO sessions (id, agent_id, started_at, metadata) VALUES (@Id, @AgentId, @StartedAtMs, @Metadata)",
-                new { session.Id, session.AgentId, session.StartedAtMs, Metadata = metadata?.ToJsonString() }, tx, cancellationToken: ct));
-            return (session, true);
+            return (await InsertAsync(connection, tx, agentId, id, metadata, time.GetUtcNow().ToUnixTimeMilliseconds(), ct), true);
         }, ct);
         if (result.Item2) events.Publish(new DeskChange("session", agentId));
         return result;
@@ -47,25 +37,48 @@ public sealed class SessionStore(DeskDatabase database, TimeProvider time, DeskE
     /// </summary>
     public async Task<Session> EndAsync(string id, string? summary, JsonObject? metadata, CancellationToken ct = default)
     {
-        var result = await database.WriteAsync(async (connection, tx) =>
-        {
-            var session = await GetAsync(connection, tx, id, ct) ?? throw DeskException.NotFound($"session '{id}' not found");
-            var merged = session.Metadata ?? new JsonObject();
-            foreach (var (key, value) in metadata ?? [])
-                merged[key] = value?.DeepClone();
-            var ended = session with
-            {
-                EndedAtMs = session.EndedAtMs ?? time.GetUtcNow().ToUnixTimeMilliseconds(),
-                Summary = summary ?? session.Summary,
-                Metadata = merged.Count == 0 ? null : merged,
-            };
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE sessions SET ended_at = @EndedAtMs, summary = @Summary, metadata = @Metadata WHERE id = @Id",
-                new { ended.EndedAtMs, ended.Summary, Metadata = ended.Metadata?.ToJsonString(), ended.Id }, tx, cancellationToken: ct));
-            return ended;
-        }, ct);
+        var result = await database.WriteAsync(
+            (connection, tx) => EndAsync(connection, tx, id, summary, metadata, time.GetUtcNow().ToUnixTimeMilliseconds(), ct), ct);
         events.Publish(new DeskChange("session", result.AgentId));
         return result;
+    }
+
+    /// <summary>Starts a session inside a caller's transaction (a claim opens the receiving agent's session with it); publish a "session" change after the commit.</summary>
+    public static async Task<Session> InsertAsync(
+        DbConnection connection, DbTransaction tx, string agentId, string? id, JsonObject? metadata, long nowMs, CancellationToken ct)
+    {
+        var session = new Session
+        {
+            Id = id ?? MemoryStore.NewId("sess"),
+            AgentId = agentId,
+            StartedAtMs = nowMs,
+            Metadata = metadata,
+            MemoryCount = 0,
+        };
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO sessions (id, agent_id, started_at, metadata) VALUES (@Id, @AgentId, @StartedAtMs, @Metadata)",
+            new { session.Id, session.AgentId, session.StartedAtMs, Metadata = metadata?.ToJsonString() }, tx, cancellationToken: ct));
+        return session;
+    }
+
+    /// <summary><see cref="EndAsync(string, string?, JsonObject?, CancellationToken)"/> inside a caller's transaction (a handoff ends its source session with it).</summary>
+    public static async Task<Session> EndAsync(
+        DbConnection connection, DbTransaction tx, string id, string? summary, JsonObject? metadata, long nowMs, CancellationToken ct)
+    {
+        var session = await GetAsync(connection, tx, id, ct) ?? throw DeskException.NotFound($"session '{id}' not found");
+        var merged = session.Metadata ?? new JsonObject();
+        foreach (var (key, value) in metadata ?? [])
+            merged[key] = value?.DeepClone();
+        var ended = session with
+        {
+            EndedAtMs = session.EndedAtMs ?? nowMs,
+            Summary = summary ?? session.Summary,
+            Metadata = merged.Count == 0 ? null : merged,
+        };
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE sessions SET ended_at = @EndedAtMs, summary = @Summary, metadata = @Metadata WHERE id = @Id",
+            new { ended.EndedAtMs, ended.Summary, Metadata = ended.Metadata?.ToJsonString(), ended.Id }, tx, cancellationToken: ct));
+        return ended;
     }
 
     public Task<Session?> GetAsync(string id, CancellationToken ct = default) =>
@@ -90,7 +103,7 @@ public sealed class SessionStore(DeskDatabase database, TimeProvider time, DeskE
             return ((IReadOnlyList<Session>)rows.Select(r => r.ToSession()).ToList(), total);
         }, ct);
 
-    private static async Task<Session?> GetAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, string id, CancellationToken ct) =>
+    public static async Task<Session?> GetAsync(DbConnection connection, DbTransaction? tx, string id, CancellationToken ct) =>
         (await connection.QuerySingleOrDefaultAsync<SessionRow>(new CommandDefinition(
             $"SELECT {Columns} FROM sessions s WHERE s.id = @id", new { id }, tx, cancellationToken: ct)))?.ToSession();
 

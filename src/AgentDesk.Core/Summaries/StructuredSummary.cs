@@ -27,6 +27,18 @@ public sealed record Commitment(string What, string By, string? Due = null);
 /// <summary>The customer's emotional state (a short label such as <c>frustrated</c>) and the words that show it.</summary>
 public sealed record SentimentReading(string Label, string Evidence);
 
+/// <summary>The snake_case JSON form of a summary, shared by the API, the stored record and the LLM drafter.</summary>
+public static class SummaryJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>Reads a summary and gives absent lists an empty value (a model's or a caller's JSON may leave them out).</summary>
+    public static StructuredSummary? Read(string json) =>
+        JsonSerializer.Deserialize<StructuredSummary>(json, Options) is { } summary
+            ? summary with { Tried = summary.Tried ?? [], Commitments = summary.Commitments ?? [], HandoffChain = summary.HandoffChain ?? [] }
+            : null;
+}
+
 /// <summary>One earlier handoff of the case: who handed to whom, why, and what that leg established.</summary>
 public sealed record ChainEntry(string From, string To, string Reason, string Established);
 

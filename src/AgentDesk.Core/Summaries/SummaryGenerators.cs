@@ -40,8 +40,6 @@ public sealed class ExtractiveSummaryGenerator : ISummaryGenerator
 /// </summary>
 public sealed class LlmSummaryDrafter(IChatClient chat) : ISummaryGenerator
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     private const string Instructions = """
         You write the handoff summary a contact-centre agent reads before taking over a customer.
         Answer with one JSON object and nothing else, with these fields:
@@ -90,14 +88,13 @@ public sealed class LlmSummaryDrafter(IChatClient chat) : ISummaryGenerator
         StructuredSummary? draft;
         try
         {
-            draft = JsonSerializer.Deserialize<StructuredSummary>(answer, Json);
+            draft = SummaryJson.Read(answer);
         }
         catch (JsonException e)
         {
             return (null, [new SummaryFinding("MALFORMED_JSON", $"answer with one valid JSON object: {e.Message}")]);
         }
         if (draft is null) return (null, [new SummaryFinding("MALFORMED_JSON", "answer with one JSON object, not null")]);
-        draft = draft with { Tried = draft.Tried ?? [], Commitments = draft.Commitments ?? [], HandoffChain = draft.HandoffChain ?? [] };
         var asWritten = SummaryValidator.Validate(draft, input.Expectations);
         if (!asWritten.IsValid) return (null, asWritten.Failures);
         var final = draft with { HandoffChain = input.EarlierHandoffs, Urgency = input.Urgency };

@@ -17,11 +17,12 @@ public static class ApiJson
     public static IResult Ok(object value) => Results.Json(value, Options);
     public static IResult Created(object value) => Results.Json(value, Options, statusCode: StatusCodes.Status201Created);
 
-    public static object ErrorBody(string code, int status, string message) => new { error = message, code, status };
+    public static object ErrorBody(DeskException error) =>
+        new { error = error.Message, code = error.Code, status = error.Status, failures = error.Failures };
 
     public static Task WriteErrorAsync(HttpContext context, DeskException error)
     {
         context.Response.StatusCode = error.Status;
-        return context.Response.WriteAsJsonAsync(ErrorBody(error.Code, error.Status, error.Message), Options);
+        return context.Response.WriteAsJsonAsync(ErrorBody(error), Options);
     }
 }

@@ -132,6 +132,23 @@ public sealed class JsonArgs : Args
 
     public bool Has(string name) => Get(name) is not null;
 
+    /// <summary>The body as sent (after parsing), e.g. to tell a replayed request from a different one.</summary>
+    public string RawText => _root.GetRawText();
+
+    /// <summary>A field read as <typeparamref name="T"/> (null when absent); a shape that does not fit is a 400.</summary>
+    public T? Read<T>(string name, JsonSerializerOptions options) where T : class
+    {
+        if (Get(name) is not { } value) return null;
+        try
+        {
+            return value.Deserialize<T>(options) ?? throw DeskException.Invalid($"'{Path(name)}' must not be null");
+        }
+        catch (JsonException e)
+        {
+            throw DeskException.Invalid($"'{Path(name)}' does not have the expected shape: {e.Message.Split(" Path:")[0]}");
+        }
+    }
+
     private JsonElement? Get(string name) =>
         _root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
 

@@ -35,7 +35,7 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys)
         await next(context);
     }
 
-    private static string? ReadKey(HttpRequest request)
+    public static string? ReadKey(HttpRequest request)
     {
         var authorization = request.Headers.Authorization.ToString();
         if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
