@@ -1,0 +1,188 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using AgentDesk.E2E.Support;
+
+namespace AgentDesk.E2E.Handoffs;
+
+/// <summary>The app process shared by the hub tests of one class.</summary>
+public sealed class HubAppFixture : IAsyncLifetime
+{
+    public AppProcess App { get; private set; } = null!;
+
+    public async Task InitializeAsync() => App = await AppProcess.LaunchAsync();
+
+    public async Task DisposeAsync() => await App.DisposeAsync();
+}
+
+/// <summary>
+/// <c>/hubs/handoffs</c> over real WebSockets against the real app process, speaking the SignalR JSON protocol
+/// (<see cref="HubSocket"/>): queue groups, the snapshot on joining, and the customer-side rule that
+/// <c>AgentConnected</c> never comes before the agent's context recall.
+/// </summary>
+public sealed class HandoffHubTests(HubAppFixture fixture) : IClassFixture<HubAppFixture>
+{
+    private AppProcess App => fixture.App;
+    private HttpClient Api => App.Client;
+
+    [Fact]
+    public async Task JoinQueue_WithoutAKey_IsRefused_WatchingAConversationIsAllowed()
+    {
+        await using var anonymous = await HubSocket.ConnectAsync(App.BaseAddress, apiKey: null);
+
+        var refused = await Assert.ThrowsAsync<HubInvocationException>(() => anonymous.InvokeAsync("JoinQueue", "billing"));
+
+        Assert.Contains("API key", refused.Message);
+        await anonymous.InvokeAsync("WatchConversation", "cust-anyone");
+    }
+
+    [Fact]
+    public async Task Connect_WithAWrongKey_IsClosedByTheServer()
+    {
+        await using var hub = await HubSocket.ConnectAsync(App.BaseAddress, apiKey: "not-a-key");
+
+        var error = await hub.Closed.WaitAsync(HubSocket.DefaultTimeout);
+
+        Assert.NotNull(error);
+    }
+
+    [Fact]
+    public async Task JoinQueue_SendsTheWaitingCasesAsASnapshot()
+    {
+        var queue = NewName("snap");
+        var waiting = await EscalateAsync(queue, "urgent");
+
+        await using var desk = await HubSocket.ConnectAsync(App.BaseAddress, App.RootKey);
+        await desk.InvokeAsync("JoinQueue", queue);
+        var snapshot = await desk.WaitForAsync("QueueSnapshot");
+
+        Assert.Equal(queue, snapshot.Argument.GetProperty("queue").GetString());
+        var card = snapshot.Argument.GetProperty("handoffs").EnumerateArray().Single();
+        Assert.Equal(waiting, card.GetProperty("handoff_id").GetString());
+        Assert.Equal("urgent", card.GetProperty("urgency").GetString());
+        Assert.Equal("frustrated", card.GetProperty("sentiment").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(card.GetProperty("gist").GetString()));
+    }
+
+    [Fact]
+    public async Task Escalation_IsPushedToItsQueueGroupOnly()
+    {
+        var (billing, tech) = (NewName("billing"), NewName("tech"));
+        await using var billingDesk = await JoinAsync(billing);
+        await using var techDesk = await JoinAsync(tech);
+
+        var billingCase = await EscalateAsync(billing, "high");
+        var queued = await billingDesk.WaitForAsync("HandoffQueued", c => c.GetProperty("handoff_id").GetString() == billingCase);
+        // The relay sends in commit order: once the tech desk has its own later case, the billing one would have come first.
+        var techCase = await EscalateAsync(tech, "low");
+        await techDesk.WaitForAsync("HandoffQueued", c => c.GetProperty("handoff_id").GetString() == techCase);
+
+        Assert.Equal(billing, queued.Argument.GetProperty("queue").GetString());
+        Assert.Equal("high", queued.Argument.GetProperty("urgency").GetString());
+        Assert.DoesNotContain(techDesk.Received, m => m.Argument.TryGetProperty("handoff_id", out var id) && id.GetString() == billingCase);
+    }
+
+    [Fact]
+    public async Task PickUp_CustomerHearsConnectingAtClaim_AndConnectedOnlyAfterTheContextRecall()
+    {
+        var queue = NewName("pickup");
+        var customer = NewName("cust");
+        var barrierCustomer = NewName("cust");
+        await using var desk = await JoinAsync(queue);
+        await using var widget = await HubSocket.ConnectAsync(App.BaseAddress, apiKey: null);
+        await widget.InvokeAsync("WatchConversation", customer);
+        await widget.InvokeAsync("WatchConversation", barrierCustomer);
+        var handoff = await EscalateAsync(queue, "normal", customer);
+        var barrier = await EscalateAsync(queue, "normal", barrierCustomer);
+
+        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/claim", new { agent_id = "alice" }));
+        var connecting = await widget.WaitForAsync("AgentConnecting", c => c.GetProperty("handoff_id").GetString() == handoff);
+        await desk.WaitForAsync("HandoffClaimed", c => c.GetProperty("handoff_id").GetString() == handoff);
+        Assert.Equal(HttpStatusCode.Conflict, (await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/connect", new { agent_id = "alice" })).StatusCode);
+        var context = await Ok(await Api.GetAsync($"/v1/handoffs/{handoff}/context?agent_id=alice"));
+        Assert.True(context.GetProperty("summary_recalled").GetBoolean());
+
+        // A later event on the same connection proves nothing "connected" was sent for the case up to now.
+        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{barrier}/claim", new { agent_id = "bob" }));
+        await widget.WaitForAsync("AgentConnecting", c => c.GetProperty("handoff_id").GetString() == barrier);
+        Assert.DoesNotContain(widget.Received, m => m.Target == "AgentConnected");
+
+        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/connect", new { agent_id = "alice" }));
+        var connected = await widget.WaitForAsync("AgentConnected", c => c.GetProperty("handoff_id").GetString() == handoff);
+        await desk.WaitForAsync("HandoffConnected", c => c.GetProperty("handoff_id").GetString() == handoff);
+
+        Assert.True(connected.ReceivedAt > connecting.ReceivedAt);
+        Assert.Equal("alice", connected.Argument.GetProperty("agent_id").GetString());
+        Assert.Equal(customer, connected.Argument.GetProperty("conversation").GetString());
+        Assert.Equal("connected", connected.Argument.GetProperty("state").GetString());
+        var order = widget.Received.Where(m => m.Argument.GetProperty("handoff_id").GetString() == handoff).Select(m => m.Target).ToList();
+        Assert.Equal(["AgentConnecting", "AgentConnected"], order);
+    }
+
+    [Fact]
+    public async Task ResolveAndEscalate_ArePushedToTheQueues()
+    {
+        var (tier1, tier2) = (NewName("tier1"), NewName("tier2"));
+        await using var tier1Desk = await JoinAsync(tier1);
+        await using var tier2Desk = await JoinAsync(tier2);
+        var (first, second) = (await EscalateAsync(tier1, "normal"), await EscalateAsync(tier1, "normal"));
+        foreach (var id in new[] { first, second })
+        {
+            await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{id}/claim", new { agent_id = "ann" }));
+            await Ok(await Api.GetAsync($"/v1/handoffs/{id}/context?agent_id=ann"));
+            await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{id}/connect", new { agent_id = "ann" }));
+        }
+
+        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{first}/resolve", new { agent_id = "ann", customer_repeated_themselves = false }));
+        var escalated = await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{second}/escalate",
+            new { agent_id = "ann", target_queue = tier2, reason = "needs tier 2", urgency = "high", generate = true }), HttpStatusCode.Created);
+
+        await tier1Desk.WaitForAsync("HandoffResolved", c => c.GetProperty("handoff_id").GetString() == first);
+        var moved = await tier1Desk.WaitForAsync("HandoffEscalated", c => c.GetProperty("handoff_id").GetString() == second);
+        var arrived = await tier2Desk.WaitForAsync("HandoffQueued",
+            c => c.GetProperty("handoff_id").GetString() == escalated.GetProperty("handoff_id").GetString());
+        Assert.Equal(escalated.GetProperty("handoff_id").GetString(), moved.Argument.GetProperty("next_id").GetString());
+        Assert.Equal(1, arrived.Argument.GetProperty("chain_depth").GetInt32());
+    }
+
+    private async Task<HubSocket> JoinAsync(string queue)
+    {
+        var desk = await HubSocket.ConnectAsync(App.BaseAddress, App.RootKey);
+        await desk.InvokeAsync("JoinQueue", queue);
+        await desk.WaitForAsync("QueueSnapshot", s => s.GetProperty("queue").GetString() == queue);
+        return desk;
+    }
+
+    /// <summary>A bot session with a short tagged conversation, escalated to <paramref name="queue"/>; returns the handoff id.</summary>
+    private async Task<string> EscalateAsync(string queue, string urgency, string? customer = null)
+    {
+        var bot = NewName("bot");
+        var session = (await Ok(await Api.PostAsJsonAsync("/v1/sessions/start", new { agent_id = bot }), HttpStatusCode.Created))
+            .GetProperty("session").GetProperty("id").GetString();
+        var memories = new[]
+        {
+            new { content = "Customer wants the broadband outage fixed before a work call tomorrow", importance = 0.9, tags = new[] { "customer-goal", "channel:chat" } },
+            new { content = "Router restarted twice, line test shows a fault at the cabinet", importance = 0.8, tags = new[] { "attempted-resolution", "channel:chat" } },
+            new { content = "Customer is frustrated after three days without service", importance = 0.8, tags = new[] { "sentiment", "channel:chat" } },
+        };
+        await Ok(await Api.PostAsJsonAsync("/v1/memories/store/batch", new
+        {
+            agent_id = bot, memories = memories.Select(m => new { m.content, m.importance, m.tags, session_id = session }),
+        }), HttpStatusCode.Created);
+        var answer = await Ok(await Api.PostAsJsonAsync("/v1/handoffs", new
+        {
+            source_session_id = session, agent_id = bot, target_queue = queue, reason = "line fault needs an engineer", urgency,
+            customer_id = customer, generate = true,
+        }), HttpStatusCode.Created);
+        return answer.GetProperty("handoff_id").GetString()!;
+    }
+
+    private static async Task<JsonElement> Ok(HttpResponseMessage response, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"expected {(int)expected}, got {(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private static string NewName(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..10]}";
+}
