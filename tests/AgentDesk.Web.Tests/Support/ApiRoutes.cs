@@ -20,7 +20,7 @@ public sealed record ApiRoute(string Method, string Path, string? Body, string[]
     }
 }
 
-/// <summary>Every /v1 route of API.md section 1 plus key administration, and the data they act on.</summary>
+/// <summary>Every /v1 route of API.md (section 1, and the handoffs of section 2) plus key administration, and the data they act on.</summary>
 public static class ApiRoutes
 {
     private static readonly string[] SessionWrite = [Scopes.Sessions, Scopes.Write];
@@ -28,6 +28,9 @@ public static class ApiRoutes
     private static readonly string[] Write = [Scopes.Write];
     private static readonly string[] Read = [Scopes.Read];
     private static readonly string[] Admin = [Scopes.Admin];
+    private static readonly string[] HandoffWrite = [Scopes.Handoffs, Scopes.Write];
+    private static readonly string[] HandoffRead = [Scopes.Handoffs, Scopes.Read];
+    private static readonly string[] Handoffs = [Scopes.Handoffs];
 
     public static readonly IReadOnlyDictionary<string, ApiRoute> All = new ApiRoute[]
     {
@@ -61,6 +64,17 @@ public static class ApiRoutes
         new("POST", "/v1/admin/keys", """{"name":"minted","scopes":["read"]}""", Admin, false, 201),
         new("GET", "/v1/admin/keys", null, Admin, false),
         new("DELETE", "/v1/admin/keys/{key}", null, Admin, false),
+        new("POST", "/v1/handoffs", """{"source_session_id":"{sess}","agent_id":"{agent}","target_queue":"billing","reason":"refund","generate":true}""", HandoffWrite, true, 201),
+        new("GET", "/v1/handoffs", null, HandoffRead, false),
+        // A queued case is open to every desk (restricted keys included), so reading one is not agent-scoped.
+        new("GET", "/v1/handoffs/{hof}", null, HandoffRead, false),
+        new("GET", "/v1/handoffs/{hof}/context", null, HandoffRead, false),
+        new("POST", "/v1/handoffs/{hof}/claim", """{"agent_id":"{agent}"}""", Handoffs, true),
+        new("POST", "/v1/handoffs/{claimed}/connect", """{"agent_id":"{agent}"}""", Handoffs, true),
+        new("POST", "/v1/handoffs/{claimed}/resolve", """{"agent_id":"{agent}","resolution_note":"done","customer_repeated_themselves":false}""", Handoffs, true),
+        new("POST", "/v1/handoffs/{claimed}/escalate", """{"agent_id":"{agent}","target_queue":"tier2","reason":"needs tier 2","generate":true}""", Handoffs, true, 201),
+        new("POST", "/v1/handoffs/batch", """{"cases":[{"handoff_id":"{hof}","target_queue":"night"}]}""", Handoffs, false),
+        new("POST", "/v1/summaries/draft", """{"session_id":"{sess}","target_queue":"billing"}""", HandoffRead, true),
     }.ToDictionary(r => r.Name);
 
     public static string Fill(string text, IReadOnlyDictionary<string, string> tokens) =>
@@ -73,15 +87,35 @@ public static class ApiRoutes
         return data;
     }
 
-    /// <summary>Gives the agent a session, a memory in it, a namespace, and creates an API key to revoke; returns the tokens.</summary>
+    /// <summary>
+    /// Gives the agent a session, a memory in it, a namespace, a queued handoff and one it has claimed (context recalled),
+    /// and creates an API key to revoke; returns the tokens.
+    /// </summary>
     public static async Task<Dictionary<string, string>> SeedAsync(HttpClient root, string agent)
     {
         var session = await root.StartSessionIdAsync(agent);
         var memory = await root.StoreIdAsync(new { agent_id = agent, content = "seed memory", tags = new[] { "seed" }, session_id = session, importance = 0.6 });
         await (await root.PutJsonAsync($"/v1/namespaces/{agent}", new { dimension = 8 })).OkAsync(HttpStatusCode.Created);
         var key = await (await root.PostJsonAsync("/v1/admin/keys", new { name = $"seeded for {agent}", scopes = new[] { "read" } })).OkAsync(HttpStatusCode.Created);
+        // The seeded cases come from the agent's bot, so the context recall's background access statistics never touch
+        // the memories a snapshot compares; the agent itself is the claimant of the second case.
+        var bot = $"{agent}-bot";
+        async Task<string> Handoff()
+        {
+            var source = await root.StartSessionIdAsync(bot);
+            await root.StoreIdAsync(new { agent_id = bot, content = "customer wants a refund", tags = new[] { "customer-goal" }, session_id = source, importance = 0.9 });
+            var answer = await (await root.PostJsonAsync("/v1/handoffs", new { source_session_id = source, agent_id = bot, target_queue = "seeded", reason = "refund", generate = true }))
+                .OkAsync(HttpStatusCode.Created);
+            return answer.GetProperty("handoff_id").GetString()!;
+        }
+        var queued = await Handoff();
+        var claimed = await Handoff();
+        await (await root.PostJsonAsync($"/v1/handoffs/{claimed}/claim", new { agent_id = agent })).OkAsync();
+        await (await root.GetAsync($"/v1/handoffs/{claimed}/context?agent_id={agent}")).OkAsync();
         return new()
         {
+            ["{hof}"] = queued,
+            ["{claimed}"] = claimed,
             ["{agent}"] = agent,
             ["{sess}"] = session,
             ["{mem}"] = memory,
