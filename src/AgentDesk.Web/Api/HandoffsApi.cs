@@ -128,7 +128,8 @@ public static class HandoffsApi
         if (cases.Count is 0 or > HandoffRules.MaxBatchCases)
             throw DeskException.Invalid($"'cases' must hold 1–{HandoffRules.MaxBatchCases} cases, not {cases.Count}");
         var caller = http.Caller();
-        var items = cases.Select((item, index) =>
+        var items = new List<BatchItem>(cases.Count);
+        foreach (var (item, index) in cases.Select((item, index) => (item, index)))
         {
             try
             {
@@ -136,18 +137,25 @@ public static class HandoffsApi
                 {
                     var request = ReadEscalation(item, http, sourceSessionId: null);
                     caller.EnsureAgent(request.AgentId);
-                    return new BatchItem(index, Escalation: request);
+                    items.Add(new BatchItem(index, Escalation: request));
+                    continue;
                 }
-                var (queue, agent) = ReadTarget(item);
-                return new BatchItem(index, Move: new ShiftMove(handoffId, queue, agent,
+                // A restricted key moves only what it may see, and acts for a case's agent only if it is one of its own.
+                if (caller.AgentIds is not null && await queue.GetAsync(handoffId, http.RequestAborted) is { } handoff)
+                {
+                    await VisibleAsync(handoffId, http, queue);
+                    if (handoff.ClaimedBy is { } claimant) caller.EnsureAgent(claimant);
+                }
+                var (targetQueue, targetAgent) = ReadTarget(item);
+                items.Add(new BatchItem(index, Move: new ShiftMove(handoffId, targetQueue, targetAgent,
                     item.String("urgency") is { } u ? ReadUrgency(u) : null,
-                    item.String("reason") is { } r ? HandoffRules.Text(r, "reason", HandoffRules.MaxReasonChars) : null));
+                    item.String("reason") is { } r ? HandoffRules.Text(r, "reason", HandoffRules.MaxReasonChars) : null)));
             }
             catch (DeskException e)
             {
-                return new BatchItem(index, Invalid: e);
+                items.Add(new BatchItem(index, Invalid: e));
             }
-        }).ToList();
+        }
         var outcomes = await queue.BatchAsync(items, caller.Name, ct: http.RequestAborted);
         foreach (var failed in outcomes.Where(o => o.Error?.Status >= 500))
             logger.LogError("batch handoff case {Index} failed: {Message}", failed.Index, failed.Error!.Message);

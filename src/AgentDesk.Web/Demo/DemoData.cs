@@ -1,66 +1,79 @@
 using System.Text.Json.Nodes;
+using AgentDesk.Core.Handoffs;
 using AgentDesk.Core.Memory;
+using AgentDesk.Core.Summaries;
 
 namespace AgentDesk.Web.Demo;
 
 /// <summary>
-/// A small, living data set for a newcomer's first look (<c>AgentDesk:DemoData</c> = true): a billing
-/// bot that escalated a dispute to a human, a tech-support bot mid-conversation. Seeds only an empty
-/// database, so restarts never duplicate it and real data is never touched.
+/// A small, living data set for a newcomer's first look (<c>AgentDesk:DemoData</c> = true), made through the real
+/// handoff engine: a billing dispute the chat bot escalated to tier 1, where Maria worked it and escalated it on to
+/// tier 2 (a chain of two); the same customer's parallel email case; and a voice bot's router case waiting in tech
+/// support. Seeds only an empty database, so restarts never duplicate it and real data is never touched.
 /// </summary>
-public sealed class DemoData(IConfiguration config, MemoryStore memories, SessionStore sessions, ILogger<DemoData> logger)
+public sealed class DemoData(IConfiguration config, MemoryStore memories, SessionStore sessions, HandoffQueue handoffs, ILogger<DemoData> logger)
 {
     public async Task SeedIfEnabledAsync(CancellationToken ct = default)
     {
         if (!config.GetValue("AgentDesk:DemoData", false)) return;
         if ((await sessions.ListAsync(null, false, 1, 0, null, ct)).Total > 0) return;
 
-        var (bot, _) = await sessions.StartAsync("support-bot", null, new JsonObject { ["channel"] = "chat", ["customer_id"] = "cust-1042" }, ct);
+        var billing = await BotSessionAsync("support-bot", "chat", "cust-1042",
+        [
+            ("Customer Dana Ortiz wants a refund of a duplicate $49.99 charge on the Jan 15 invoice.", 0.9, "customer-goal"),
+            ("Duplicate charge of $49.99 appears twice on the Jan 15 invoice.", 0.85, "issue-report"),
+            ("Verified identity via email code; account is on the Pro plan since 2023.", 0.75, "verification"),
+            ("Tried re-syncing the payment processor.", 0.8, "attempted-resolution"),
+            ("The duplicate charge is still pending, not reversed.", 0.8, "outcome"),
+            ("I'll get a human to look at this within 5 minutes.", 0.85, "commitment"),
+            ("Customer is frustrated: 'this is the second time this happened'.", 0.8, "sentiment"),
+        ], ct);
+        var tier1 = await handoffs.EscalateAsync(Escalation(billing, "support-bot", "billing-tier1", "refund requires human approval", Urgency.High), ct: ct);
+        await handoffs.ClaimAsync(tier1.Handoff.Id, "maria", ct);
+        await handoffs.RecallContextAsync(tier1.Handoff.Id, "maria", ct);
+        var working = await handoffs.ConnectAsync(tier1.Handoff.Id, "maria", ct);
         await memories.StoreBatchAsync(
         [
-            Memory(bot.Id, "Customer Dana Ortiz reports a duplicate charge of $49.99 on the Jan 15 invoice; she wants a refund.", 0.85, "issue-report", "billing", "channel:chat"),
-            Memory(bot.Id, "Verified identity via email code; account is on the Pro plan since 2023.", 0.75, "verification", "channel:chat"),
-            Memory(bot.Id, "Tried re-syncing the payment processor: the duplicate charge is still pending, not reversed.", 0.8, "attempted-resolution", "billing", "channel:chat"),
-            Memory(bot.Id, "Customer is frustrated: 'this is the second time this happened'. Promised escalation to a human within 5 minutes.", 0.8, "sentiment", "commitment", "channel:chat"),
+            Note(working.AgentSessionId!, "maria", "Confirmed the duplicate with the processor; the refund needs a ledger correction only tier 2 can make.", "outcome"),
+            Note(working.AgentSessionId!, "maria", "I will email Dana the refund reference once tier 2 has posted it.", "commitment"),
         ], ct);
-        var summary = """
-            HANDOFF SUMMARY [HIGH]: Billing dispute — duplicate $49.99 charge on the Jan 15 invoice.
-            - Goal: refund of the duplicate charge.
-            - Situation: identity verified; Pro plan customer; charge still pending after a processor re-sync.
-            - Tried: payment processor re-sync (no change).
-            - Commitments: bot promised a human within 5 minutes.
-            - Sentiment: frustrated, second occurrence — acknowledge it and apologise first.
-            - Action: issue the refund and confirm by email.
-            """;
-        var (stored, _, _) = await memories.StoreAsync(Memory(bot.Id, summary, 1.0, "handoff", "session-summary", "priority:high", "target:billing-tier1", "channel:chat"), ct);
-        await sessions.EndAsync(bot.Id, "Escalated to billing tier 1", new JsonObject
-        {
-            ["handoff_to"] = "billing-tier1",
-            ["escalation_reason"] = "refund requires human approval",
-            ["handoff_memory_id"] = stored.Id,
-            ["urgency"] = "high",
-        }, ct);
-        var (human, _) = await sessions.StartAsync("support-bot", null, new JsonObject { ["handoff_from"] = bot.Id, ["agent"] = "maria" }, ct);
-        await memories.StoreAsync(Memory(human.Id, "Maria (tier 1) picked up the case and confirmed the duplicate charge with the processor.", 0.7, "note", "channel:chat"), ct);
+        await handoffs.EscalateFurtherAsync(working.Id,
+            Escalation(working.AgentSessionId!, "maria", "billing-tier2", "ledger correction needs tier 2", Urgency.High), ct);
 
-        var (tech, _) = await sessions.StartAsync("tech-bot", "tech-demo-1", new JsonObject { ["channel"] = "voice", ["customer_id"] = "cust-2210" }, ct);
-        await memories.StoreBatchAsync(
+        var email = await BotSessionAsync("email-bot", "email", "cust-1042",
         [
-            Memory(tech.Id, "Router keeps dropping Wi-Fi every evening around 8pm since the firmware update.", 0.85, "issue-report", "channel:voice"),
-            Memory(tech.Id, "Walked the customer through a factory reset; drops continued.", 0.8, "attempted-resolution", "channel:voice"),
-            Memory(tech.Id, "Customer calm but running out of patience; works from home.", 0.7, "sentiment", "channel:voice"),
+            ("Dana asks by email whether her Pro plan renewal price will change next month.", 0.8, "customer-goal"),
+            ("Customer sounds worried about being charged twice again at renewal.", 0.7, "sentiment"),
         ], ct);
-        logger.LogInformation("Seeded demo data: agents support-bot and tech-bot, 3 sessions, 9 memories");
+        await handoffs.EscalateAsync(Escalation(email, "email-bot", "billing-tier1", "renewal question from a customer with an open dispute", Urgency.Low), ct: ct);
 
-        NewMemory Memory(string sessionId, string content, double importance, params string[] tags) => new()
-        {
-            AgentId = sessionId.StartsWith("tech", StringComparison.Ordinal) ? "tech-bot" : "support-bot",
-            SessionId = sessionId,
-            Content = content,
-            Importance = importance,
-            Tags = tags,
-        };
+        var tech = await BotSessionAsync("tech-bot", "voice", "cust-2210",
+        [
+            ("Customer wants stable Wi-Fi in the evenings; they work from home.", 0.85, "customer-goal"),
+            ("Router keeps dropping Wi-Fi every evening around 8pm since the firmware update.", 0.85, "issue-report"),
+            ("Walked the customer through a factory reset.", 0.8, "attempted-resolution"),
+            ("Drops continued after the reset.", 0.8, "outcome"),
+            ("Customer calm but running out of patience.", 0.7, "sentiment"),
+        ], ct);
+        await handoffs.EscalateAsync(Escalation(tech, "tech-bot", "tech-support", "suspected firmware fault", Urgency.Normal), ct: ct);
+        logger.LogInformation("Seeded demo data: 4 handoffs over 3 customers (billing-tier2, billing-tier1, tech-support queues)");
     }
+
+    private async Task<string> BotSessionAsync(string agent, string channel, string customer, (string Content, double Importance, string Tag)[] turns, CancellationToken ct)
+    {
+        var (session, _) = await sessions.StartAsync(agent, null, new JsonObject { ["channel"] = channel, ["customer_id"] = customer }, ct);
+        await memories.StoreBatchAsync(turns.Select(t => new NewMemory
+        {
+            AgentId = agent, SessionId = session.Id, Content = t.Content, Importance = t.Importance, Tags = [t.Tag, $"channel:{channel}"],
+        }).ToList(), ct);
+        return session.Id;
+    }
+
+    private static NewMemory Note(string session, string agent, string content, string tag) =>
+        new() { AgentId = agent, SessionId = session, Content = content, Importance = 0.7, Tags = [tag, "note"] };
+
+    private static EscalationRequest Escalation(string session, string agent, string queue, string reason, Urgency urgency) =>
+        new() { SourceSessionId = session, AgentId = agent, TargetQueue = queue, Reason = reason, Urgency = urgency };
 }
 
 public static class DemoDataSetup

@@ -492,4 +492,18 @@ public sealed class HandoffsApiTests(DeskFactory factory) : IClassFixture<DeskFa
         await (await other.EscalateAsync(new { source_session_id = session, agent_id = bot, target_queue = "billing", reason = "x", generate = true }))
             .AssertErrorAsync(403, "NAMESPACE_ACCESS_DENIED");
     }
+
+    [Fact]
+    public async Task Batch_WithAKeyRestrictedToOtherAgents_RefusesToMoveACaseTheyDoNotWork()
+    {
+        var bot = DeskApi.NewAgent("bot");
+        var working = (await _api.EscalateSessionAsync(bot, await _api.BotSessionAsync(bot), queue: "day")).GetProperty("handoff_id").GetString()!;
+        await _api.PickUpAsync(working, "day-dan");
+        var outsider = factory.WithKey(await factory.CreateKeyAsync(["handoffs"], ["night-nia"]));
+
+        var answer = await (await outsider.PostJsonAsync("/v1/handoffs/batch", new { cases = new[] { new { handoff_id = working, target_queue = "night" } } })).OkAsync();
+
+        Assert.Equal("NAMESPACE_ACCESS_DENIED", answer.GetProperty("results")[0].GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("connected", (await _api.HandoffAsync(working)).GetProperty("status").GetString());
+    }
 }
