@@ -5,24 +5,12 @@ using AgentDesk.Web.Tests.Support;
 namespace AgentDesk.Web.Tests.Handoffs;
 
 /// <summary>The desk configured with an OpenAI-compatible summary model (the loopback fake server).</summary>
-public sealed class LlmDeskFactory : DeskFactory
+public sealed class LlmDeskFactory : ModelDeskFactory
 {
-    public LlmDeskFactory()
+    public LlmDeskFactory() : base("AgentDesk:Summaries:OpenAI", "fake-drafter")
     {
-        Model = FakeOpenAiServer.StartAsync().GetAwaiter().GetResult();
         Settings["AgentDesk:Summaries:Generator"] = "llm";
-        Settings["AgentDesk:Summaries:OpenAI:BaseUrl"] = Model.BaseUrl.AbsoluteUri;
-        Settings["AgentDesk:Summaries:OpenAI:Model"] = "fake-drafter";
-        Settings["AgentDesk:Summaries:OpenAI:ApiKey"] = "sk-fake";
         Settings["AgentDesk:Summaries:OpenAI:TimeoutSeconds"] = "2";
-    }
-
-    public FakeOpenAiServer Model { get; }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Model.DisposeAsync();
     }
 }
 

@@ -3,24 +3,10 @@ using AgentDesk.Web.Tests.Support;
 namespace AgentDesk.Web.Tests.Recall;
 
 /// <summary>A server whose embedding model is an OpenAI-compatible endpoint (a loopback fake).</summary>
-public sealed class OpenAiDeskFactory : DeskFactory
+public sealed class OpenAiDeskFactory : ModelDeskFactory
 {
-    public OpenAiDeskFactory()
-    {
-        Model = FakeOpenAiServer.StartAsync().GetAwaiter().GetResult();
+    public OpenAiDeskFactory() : base("AgentDesk:Embeddings:OpenAI", "fake-embed-1") =>
         Settings["AgentDesk:Embeddings:Provider"] = "openai";
-        Settings["AgentDesk:Embeddings:OpenAI:BaseUrl"] = Model.BaseUrl.AbsoluteUri;
-        Settings["AgentDesk:Embeddings:OpenAI:Model"] = "fake-embed-1";
-        Settings["AgentDesk:Embeddings:OpenAI:ApiKey"] = "sk-fake";
-    }
-
-    public FakeOpenAiServer Model { get; }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Model.DisposeAsync();
-    }
 }
 
 public sealed class OpenAiRecallApiTests(OpenAiDeskFactory desk) : IClassFixture<OpenAiDeskFactory>
