@@ -190,10 +190,10 @@ public sealed partial class HandoffQueue(
     /// </summary>
     public async Task<Handoff> CompleteAsync(string id, CancellationToken ct = default)
     {
-        var (handoff, parent) = await database.WriteAsync(async (connection, tx) =>
+        var (handoff, parent, queued) = await database.WriteAsync(async (connection, tx) =>
         {
             var h = await HandoffRecords.GetAsync(connection, tx, id, ct) ?? throw DeskException.NotFound($"handoff '{id}' not found");
-            if (h.Status != HandoffStatus.Pending) return (h, (Handoff?)null);
+            if (h.Status != HandoffStatus.Pending) return (h, (Handoff?)null, false);
             var now = NowMs;
             var session = await SessionStore.GetAsync(connection, tx, h.SourceSessionId, ct);
             var links = new JsonObject
@@ -219,9 +219,9 @@ public sealed partial class HandoffQueue(
                 await HandoffRecords.AddEventAsync(connection, tx, parentId, HandoffEventKind.Escalated, now, h.SourceAgentId, new { next_id = id, target = h.Target }, ct);
                 escalated = await HandoffRecords.GetAsync(connection, tx, parentId, ct);
             }
-            return (h with { Status = HandoffStatus.Queued, QueuedAtMs = now }, escalated);
+            return (h with { Status = HandoffStatus.Queued, QueuedAtMs = now }, escalated, true);
         }, ct);
-        if (handoff.QueuedAtMs is null || handoff.Status != HandoffStatus.Queued) return handoff;
+        if (!queued) return handoff;
         events.Publish(new DeskChange("session", handoff.SourceAgentId));
         if (parent is not null) notifier.Publish(new HandoffChange(HandoffEventKind.Escalated, parent));
         notifier.Publish(new HandoffChange(HandoffEventKind.Queued, handoff));

@@ -41,6 +41,26 @@ public sealed class HandoffQueueTests : DatabaseTest
     }
 
     [Fact]
+    public async Task Escalate_ReplayedIdempotencyKey_ReturnsTheFirstHandoffAndPublishesNothingMore()
+    {
+        var session = await BotSessionAsync();
+        var published = new List<string>();
+        _notifier.Changed += change => published.Add(change.Kind);
+        var request = Request(session) with { IdempotencyKey = "key-1", RequestHash = "same" };
+
+        var first = await Queue().EscalateAsync(request);
+        var replay = await Queue().EscalateAsync(request);
+        var completedAgain = await Queue().CompleteAsync(first.Handoff.Id);
+
+        Assert.Equal(HandoffStatus.Queued, completedAgain.Status);
+        Assert.False(first.Replayed);
+        Assert.True(replay.Replayed);
+        Assert.Equal(first.Handoff.Id, replay.Handoff.Id);
+        Assert.Equal([HandoffEventKind.Queued], published);
+        await Assert.ThrowsAsync<DeskException>(() => Queue().EscalateAsync(request with { RequestHash = "other" }));
+    }
+
+    [Fact]
     public async Task CompletePending_AfterACrashBetweenThePhases_EndsTheSessionAndQueuesTheCase()
     {
         var session = await BotSessionAsync();
