@@ -167,12 +167,18 @@ public sealed class HandoffHubTests(HubAppFixture fixture) : IClassFixture<HubAp
         };
         await Ok(await Api.PostAsJsonAsync("/v1/memories/store/batch", new
         {
-            agent_id = bot, memories = memories.Select(m => new { m.content, m.importance, m.tags, session_id = session }),
+            agent_id = bot,
+            memories = memories.Select(m => new { m.content, m.importance, m.tags, session_id = session }),
         }), HttpStatusCode.Created);
         var answer = await Ok(await Api.PostAsJsonAsync("/v1/handoffs", new
         {
-            source_session_id = session, agent_id = bot, target_queue = queue, reason = "line fault needs an engineer", urgency,
-            customer_id = customer, generate = true,
+            source_session_id = session,
+            agent_id = bot,
+            target_queue = queue,
+            reason = "line fault needs an engineer",
+            urgency,
+            customer_id = customer,
+            generate = true,
         }), HttpStatusCode.Created);
         return answer.GetProperty("handoff_id").GetString()!;
     }

@@ -42,7 +42,9 @@ public sealed partial class HandoffQueue
         foreach (var leg in earlier)
             fulfilled.AddRange((await memories.ListAsync(new MemoryFilter
             {
-                AgentId = leg.SourceAgentId, SessionId = leg.SourceSessionId, Tags = [CaseHistory.FulfilledTag],
+                AgentId = leg.SourceAgentId,
+                SessionId = leg.SourceSessionId,
+                Tags = [CaseHistory.FulfilledTag],
             }, 100, ct: ct)).Select(SessionMemory.From));
 
         channel ??= Meta(session, "channel") ?? parent?.Channel

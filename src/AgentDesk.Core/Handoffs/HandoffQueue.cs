@@ -172,8 +172,12 @@ public sealed partial class HandoffQueue(
             await HandoffRecords.InsertAsync(connection, tx, pending, request.IdempotencyKey, request.RequestHash, ct);
             await HandoffRecords.AddEventAsync(connection, tx, id, HandoffEventKind.Created, now, request.AgentId, new
             {
-                summary_source = pending.SummarySource, generator = pending.Generator, word_count = pending.WordCount,
-                fallback_reason = pending.FallbackReason, model_attempts = pending.ModelAttempts, chain_depth = pending.ChainDepth,
+                summary_source = pending.SummarySource,
+                generator = pending.Generator,
+                word_count = pending.WordCount,
+                fallback_reason = pending.FallbackReason,
+                model_attempts = pending.ModelAttempts,
+                chain_depth = pending.ChainDepth,
             }, ct);
             return (pending, Race.None);
         }, ct);
@@ -340,7 +344,10 @@ public sealed partial class HandoffQueue(
                 await SessionStore.EndAsync(connection, tx, sessionId, note, new JsonObject { ["resolved_handoff_id"] = id }, now, ct);
             return (h with
             {
-                Status = HandoffStatus.Resolved, ResolvedAtMs = now, ResolutionNote = note, CustomerRepeatedThemselves = customerRepeated,
+                Status = HandoffStatus.Resolved,
+                ResolvedAtMs = now,
+                ResolutionNote = note,
+                CustomerRepeatedThemselves = customerRepeated,
             }, true);
         }, ct);
         if (!changed) return resolved;

@@ -89,10 +89,31 @@ internal static class HandoffRecords
                 @ModelAttempts, @Warnings, @Status, @CreatedAtMs, @idempotencyKey, @requestHash)
             """, new
         {
-            h.Id, h.CaseId, h.ParentId, h.ChainDepth, h.SourceSessionId, h.SourceAgentId, h.TargetQueue, h.TargetAgent, h.Reason,
-            Urgency = (int)h.Urgency, h.Channel, h.CustomerId, h.SummaryMemoryId, Summary = JsonSerializer.Serialize(h.Summary, SummaryJson.Options),
-            h.SummaryText, h.WordCount, h.SummarySource, h.Generator, h.FallbackReason, h.ModelAttempts,
-            Warnings = JsonSerializer.Serialize(h.Warnings, SummaryJson.Options), h.Status, h.CreatedAtMs, idempotencyKey, requestHash,
+            h.Id,
+            h.CaseId,
+            h.ParentId,
+            h.ChainDepth,
+            h.SourceSessionId,
+            h.SourceAgentId,
+            h.TargetQueue,
+            h.TargetAgent,
+            h.Reason,
+            Urgency = (int)h.Urgency,
+            h.Channel,
+            h.CustomerId,
+            h.SummaryMemoryId,
+            Summary = JsonSerializer.Serialize(h.Summary, SummaryJson.Options),
+            h.SummaryText,
+            h.WordCount,
+            h.SummarySource,
+            h.Generator,
+            h.FallbackReason,
+            h.ModelAttempts,
+            Warnings = JsonSerializer.Serialize(h.Warnings, SummaryJson.Options),
+            h.Status,
+            h.CreatedAtMs,
+            idempotencyKey,
+            requestHash,
         }, tx, cancellationToken: ct));
 
     /// <summary>Runs a conditional update; false when the row was not in the state the statement expects.</summary>

@@ -47,6 +47,7 @@ public static class HandoffsApi
     private static async Task<IResult> EscalateFurtherAsync(string id, HttpContext http, HandoffQueue queue, ApiLimits limits)
     {
         var body = await limits.ReadAsync(http);
+        // The source is the session the claim opened for the agent; the queue fills it in.
         var request = ReadEscalation(body, http, sourceSessionId: "");
         http.Caller().EnsureAgent(request.AgentId);
         return Escalated(await queue.EscalateFurtherAsync(id, request, http.RequestAborted));

@@ -64,7 +64,11 @@ public sealed class DemoData(IConfiguration config, MemoryStore memories, Sessio
         var (session, _) = await sessions.StartAsync(agent, null, new JsonObject { ["channel"] = channel, ["customer_id"] = customer }, ct);
         await memories.StoreBatchAsync(turns.Select(t => new NewMemory
         {
-            AgentId = agent, SessionId = session.Id, Content = t.Content, Importance = t.Importance, Tags = [t.Tag, $"channel:{channel}"],
+            AgentId = agent,
+            SessionId = session.Id,
+            Content = t.Content,
+            Importance = t.Importance,
+            Tags = [t.Tag, $"channel:{channel}"],
         }).ToList(), ct);
         return session.Id;
     }

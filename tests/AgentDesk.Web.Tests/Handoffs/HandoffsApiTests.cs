@@ -72,8 +72,13 @@ public sealed class HandoffsApiTests(DeskFactory factory) : IClassFixture<DeskFa
     {
         var error = await (await _api.EscalateAsync(new
         {
-            source_session_id = "sess_x", agent_id = "bad agent", target_queue = "billing", target_agent = "alice", reason = " ",
-            urgency = "asap", channel = "chat room",
+            source_session_id = "sess_x",
+            agent_id = "bad agent",
+            target_queue = "billing",
+            target_agent = "alice",
+            reason = " ",
+            urgency = "asap",
+            channel = "chat room",
         })).AssertErrorAsync(400, "INVALID_REQUEST");
 
         var messages = string.Join("\n", error.GetProperty("failures").EnumerateArray().Select(f => f.GetProperty("message").GetString()));
@@ -125,7 +130,11 @@ public sealed class HandoffsApiTests(DeskFactory factory) : IClassFixture<DeskFa
 
         var error = await (await _api.EscalateAsync(new
         {
-            source_session_id = session, agent_id = bot, target_queue = "billing", reason = "refund", urgency = "high",
+            source_session_id = session,
+            agent_id = bot,
+            target_queue = "billing",
+            reason = "refund",
+            urgency = "high",
             summary = new
             {
                 user_goal = string.Join(' ', Enumerable.Repeat("refund", 320)),
@@ -155,7 +164,11 @@ public sealed class HandoffsApiTests(DeskFactory factory) : IClassFixture<DeskFa
 
         var answer = await (await _api.EscalateAsync(new
         {
-            source_session_id = session, agent_id = bot, target_agent = "alice", reason = "VIP customer", urgency = "urgent",
+            source_session_id = session,
+            agent_id = bot,
+            target_agent = "alice",
+            reason = "VIP customer",
+            urgency = "urgent",
             summary = new
             {
                 user_goal = "Upgrade to the business plan today",
@@ -272,7 +285,9 @@ public sealed class HandoffsApiTests(DeskFactory factory) : IClassFixture<DeskFa
         await (await _api.ActAsync(handoffId, "resolve", new { agent_id = "bob", resolution_note = "not mine" })).AssertErrorAsync(409, "CONFLICT");
         var resolved = (await (await _api.ActAsync(handoffId, "resolve", new
         {
-            agent_id = "alice", resolution_note = "Refunded 49.99", customer_repeated_themselves = false,
+            agent_id = "alice",
+            resolution_note = "Refunded 49.99",
+            customer_repeated_themselves = false,
         })).OkAsync()).GetProperty("handoff");
 
         Assert.Equal("resolved", resolved.GetProperty("status").GetString());
@@ -352,7 +367,11 @@ public sealed class HandoffsApiTests(DeskFactory factory) : IClassFixture<DeskFa
 
         var second = await (await _api.ActAsync(first.GetProperty("handoff_id").GetString()!, "escalate", new
         {
-            agent_id = "tier1-ann", target_queue = "tier2", reason = "ledger correction needs tier 2", urgency = "high", generate = true,
+            agent_id = "tier1-ann",
+            target_queue = "tier2",
+            reason = "ledger correction needs tier 2",
+            urgency = "high",
+            generate = true,
         })).OkAsync(HttpStatusCode.Created);
         Assert.Equal(1, second.GetProperty("chain_depth").GetInt32());
         var tier2 = (await _api.PickUpAsync(second.GetProperty("handoff_id").GetString()!, "tier2-ben")).GetProperty("agent_session_id").GetString()!;
@@ -360,7 +379,11 @@ public sealed class HandoffsApiTests(DeskFactory factory) : IClassFixture<DeskFa
 
         var third = await (await _api.ActAsync(second.GetProperty("handoff_id").GetString()!, "escalate", new
         {
-            agent_id = "tier2-ben", target_queue = "managers", reason = "refund above tier 2 limit", urgency = "urgent", generate = true,
+            agent_id = "tier2-ben",
+            target_queue = "managers",
+            reason = "refund above tier 2 limit",
+            urgency = "urgent",
+            generate = true,
         })).OkAsync(HttpStatusCode.Created);
 
         Assert.Equal(2, third.GetProperty("chain_depth").GetInt32());
@@ -377,7 +400,11 @@ public sealed class HandoffsApiTests(DeskFactory factory) : IClassFixture<DeskFa
         var manager = await _api.PickUpAsync(third.GetProperty("handoff_id").GetString()!, "manager-mia");
         var fourth = await (await _api.ActAsync(third.GetProperty("handoff_id").GetString()!, "escalate", new
         {
-            agent_id = "manager-mia", target_agent = "finance-fay", reason = "finance must sign off", urgency = "urgent", generate = true,
+            agent_id = "manager-mia",
+            target_agent = "finance-fay",
+            reason = "finance must sign off",
+            urgency = "urgent",
+            generate = true,
         })).OkAsync(HttpStatusCode.Created);
         var last = fourth.GetProperty("handoff");
         Assert.Equal([$"{bot} → tier1", "tier1-ann → tier2", "tier2-ben → managers"],
@@ -402,11 +429,16 @@ public sealed class HandoffsApiTests(DeskFactory factory) : IClassFixture<DeskFa
 
         var error = await (await _api.ActAsync(first, "escalate", new
         {
-            agent_id = "tier1-ann", target_queue = "tier2", reason = "needs tier 2",
+            agent_id = "tier1-ann",
+            target_queue = "tier2",
+            reason = "needs tier 2",
             summary = new
             {
-                user_goal = "Refund", situation = "Charged twice", sentiment = new { label = "frustrated", evidence = "said so" },
-                recommended_action = "Refund it", commitments = new[] { new { what = "I will escalate this to billing within 5 minutes", by = "bot" } },
+                user_goal = "Refund",
+                situation = "Charged twice",
+                sentiment = new { label = "frustrated", evidence = "said so" },
+                recommended_action = "Refund it",
+                commitments = new[] { new { what = "I will escalate this to billing within 5 minutes", by = "bot" } },
             },
         })).AssertErrorAsync(400, "INVALID_REQUEST");
 

@@ -35,8 +35,14 @@ public static class HandoffApi
         string urgency = "high", string? customer = null, string? channel = null) =>
         await (await client.EscalateAsync(new
         {
-            source_session_id = session, agent_id = agent, target_queue = queue, reason = "refund needs a billing specialist",
-            urgency, customer_id = customer, channel, generate = true,
+            source_session_id = session,
+            agent_id = agent,
+            target_queue = queue,
+            reason = "refund needs a billing specialist",
+            urgency,
+            customer_id = customer,
+            channel,
+            generate = true,
         })).OkAsync(HttpStatusCode.Created);
 
     public static async Task<JsonElement> HandoffAsync(this HttpClient client, string id) =>
