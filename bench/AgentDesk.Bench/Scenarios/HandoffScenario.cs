@@ -130,7 +130,7 @@ public sealed class HandoffScenario : IScenario
         for (var l = 0; l < levels.Count; l++)
         {
             await rows.WaitForQuietAsync(server.ProcessId, ct);
-            log.WriteLine($"{handoffs:N0} handoffs, {Bots(levels[l])}…");
+            log.WriteLine($"{handoffs:N0} handoffs, {BotsLabel(levels[l])}…");
             var result = await new LevelRun(server, api, levelCases[l], levels[l]).RunAsync(ct);
             results.Add(result);
             var first = AddRows(report, result);
@@ -191,7 +191,7 @@ public sealed class HandoffScenario : IScenario
         return report;
     }
 
-    private static string Bots(int n) => n == 1 ? "1 bot" : $"{n} bots";
+    private static string BotsLabel(int n) => n == 1 ? "1 bot" : $"{n} bots";
 
     /// <returns>The first row (its CPU share stands for the level's).</returns>
     private static LatencyStats AddRows(Report report, LevelResult r)
@@ -334,7 +334,7 @@ public sealed class HandoffScenario : IScenario
     {
         public int Bots { get; } = bots;
         public int Count { get; } = count;
-        public string Label => HandoffScenario.Bots(Bots);
+        public string Label => BotsLabel(Bots);
         public string[] Ids { get; } = new string[count];
         public double[] Post { get; } = new double[count];
         public double[] QueuedEvent { get; } = new double[count];
@@ -375,8 +375,9 @@ public sealed class HandoffScenario : IScenario
                 {
                     try
                     {
-                        var agent = ApiClient.Json(new { agent_id = $"bench-desk-{b + 1:D2}" });
-                        for (var i = b; i < cases.Count; i += bots) await HandOffAsync(i, desk, customers[b], b, agent, failed.Token);
+                        var deskAgent = $"bench-desk-{b + 1:D2}";
+                        var asDeskAgent = ApiClient.Json(new { agent_id = deskAgent });
+                        for (var i = b; i < cases.Count; i += bots) await HandOffAsync(i, desk, customers[b], deskAgent, asDeskAgent, failed.Token);
                     }
                     catch
                     {
@@ -400,8 +401,8 @@ public sealed class HandoffScenario : IScenario
             }
         }
 
-        /// <summary>One case, escalation to connected; the desk agent <paramref name="bot"/> picks up what its bot escalated.</summary>
-        private async Task HandOffAsync(int i, HubSocket desk, HubSocket customer, int bot, byte[] agent, CancellationToken ct)
+        /// <summary>One case, escalation to connected: <paramref name="deskAgent"/> picks up what its bot escalated (<paramref name="asDeskAgent"/>: its request body).</summary>
+        private async Task HandOffAsync(int i, HubSocket desk, HubSocket customer, string deskAgent, byte[] asDeskAgent, CancellationToken ct)
         {
             var c = cases[i];
             var r = _result;
@@ -427,11 +428,11 @@ public sealed class HandoffScenario : IScenario
             r.EventBeforeAnswer[i] = queued.ReceivedAt < answered;
 
             var claimSent = Stopwatch.GetTimestamp();
-            await api.PostAsync($"/v1/handoffs/{id}/claim", agent, ct);
+            await api.PostAsync($"/v1/handoffs/{id}/claim", asDeskAgent, ct);
             var contextSent = Stopwatch.GetTimestamp();
-            var context = await api.SendAsync(HttpMethod.Get, $"/v1/handoffs/{id}/context?agent_id=bench-desk-{bot + 1:D2}", null, ct);
+            var context = await api.SendAsync(HttpMethod.Get, $"/v1/handoffs/{id}/context?agent_id={deskAgent}", null, ct);
             var connectSent = Stopwatch.GetTimestamp();
-            await api.PostAsync($"/v1/handoffs/{id}/connect", agent, ct);
+            await api.PostAsync($"/v1/handoffs/{id}/connect", asDeskAgent, ct);
             var connectAnswered = Stopwatch.GetTimestamp();
             var connected = await customer.WaitForAsync("AgentConnected", e => Is(e, id), EventTimeout);
 
