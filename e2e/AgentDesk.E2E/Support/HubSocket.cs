@@ -30,6 +30,8 @@ public sealed class HubSocket : IAsyncDisposable
     private readonly List<HubMessage> _received = [];
     private readonly Dictionary<string, TaskCompletionSource<JsonElement?>> _pending = [];
     private readonly StringBuilder _partial = new();
+    // Stateful: a message longer than the receive buffer can split a multi-byte UTF-8 character between two reads.
+    private readonly Decoder _utf8 = Encoding.UTF8.GetDecoder();
     private readonly TaskCompletionSource<string?> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _nextInvocation;
@@ -179,7 +181,8 @@ public sealed class HubSocket : IAsyncDisposable
             {
                 var result = await _socket.ReceiveAsync(buffer, ct);
                 if (result.MessageType == WebSocketMessageType.Close) throw new WebSocketException("the server closed the WebSocket");
-                _partial.Append(Encoding.UTF8.GetString(buffer, 0, result.Count));
+                var chars = new char[_utf8.GetCharCount(buffer, 0, result.Count)];
+                _partial.Append(chars, 0, _utf8.GetChars(buffer, 0, result.Count, chars, 0));
                 if (!result.EndOfMessage) continue;
                 var text = _partial.ToString();
                 var end = text.LastIndexOf(RecordSeparator);
