@@ -283,12 +283,14 @@ public sealed partial class HandoffQueue(
     /// leg's, ranked by hybrid recall on the customer's goal. When the claiming agent reads it, its completion (time
     /// taken, and whether the summary came first) is recorded: from then on the agent may connect.
     /// </summary>
-    public async Task<HandoffContext> RecallContextAsync(string id, string? agentId, CancellationToken ct = default)
+    /// <param name="authorize">Called with the handoff before anything is recalled or recorded; throws to refuse the reader.</param>
+    public async Task<HandoffContext> RecallContextAsync(string id, string? agentId, Action<Handoff>? authorize = null, CancellationToken ct = default)
     {
         var started = Stopwatch.GetTimestamp();
         var (handoff, earlier) = await database.ReadAsync(async connection =>
         {
             var h = await HandoffRecords.GetAsync(connection, null, id, ct) ?? throw DeskException.NotFound($"handoff '{id}' not found");
+            authorize?.Invoke(h);
             var all = await HandoffRecords.CaseAsync(connection, null, h.CaseId, ct);
             return (await WithParallelCasesAsync(connection, h, ct), all.Where(e => e.ChainDepth < h.ChainDepth).ToList());
         }, ct);
@@ -415,6 +417,8 @@ public sealed partial class HandoffQueue(
             Filter = new MemoryFilter { AgentId = agentId, SessionId = sessionId },
             Query = query,
             TopK = topK,
+            // The query is the case's own words, not an agent's question: "by Friday" in a goal is no time filter.
+            TemporalPhrases = false,
         }, ct)).Hits;
 
     /// <summary>Reads the handoff in a write transaction and throws the lifecycle's 404 or 409 when the action is refused.</summary>

@@ -27,6 +27,8 @@ public sealed record RecallRequest
     public string Routing { get; init; } = Recall.Routing.Auto;
     /// <summary>Return every component of every rank key, and how the query was read.</summary>
     public bool Explain { get; init; }
+    /// <summary>Read time phrases in the query (when the server reads them at all); off for a query the server composed itself.</summary>
+    public bool TemporalPhrases { get; init; } = true;
 }
 
 /// <summary>Settings of candidate generation (ranking weights live in <see cref="RankingOptions"/>).</summary>
@@ -155,7 +157,7 @@ public sealed class RecallService(
         RecallRequest request, DateTimeOffset now, CancellationToken ct)
     {
         var filter = request.Filter;
-        if (!options.TemporalPhrases || TemporalPhrases.Parse(request.Query, now, options.TimeZone) is not { } intent)
+        if (!options.TemporalPhrases || !request.TemporalPhrases || TemporalPhrases.Parse(request.Query, now, options.TimeZone) is not { } intent)
             return (filter, request.Query, null);
         var text = TemporalPhrases.WithoutPhrase(request.Query, intent);
         var kind = intent.Kind == TemporalKind.LastSession ? "last_session" : "window";
@@ -284,9 +286,12 @@ public sealed class RecallService(
         DbConnection connection, List<Candidate> candidates, MemoryFilter filter, float[]? queryVector, long nowMs, Trace trace, CancellationToken ct)
     {
         var p = new DynamicParameters(new { handoffs = HandoffCandidates });
+        // Agent-wide, the importance index finds the few summaries among many memories. In a session, the session's
+        // rows are fewer than an escalating bot's summaries: "+" keeps the planner off the importance index there.
+        var importance = filter.SessionId is null ? "m.importance" : "+m.importance";
         var rows = await connection.QueryAsync<MemoryRow>(new CommandDefinition($"""
             SELECT {MemoryStore.Columns}{(queryVector is null ? "" : ", m.embedding")} FROM memories m
-            WHERE {filter.ToSql(p, nowMs, tagsByKey: false)} AND m.importance >= 1.0
+            WHERE {filter.ToSql(p, nowMs, tagsByKey: false)} AND {importance} >= 1.0
               AND EXISTS (SELECT 1 FROM memory_tags t WHERE t.tag = 'handoff' AND t.memory_seq = m.seq)
             ORDER BY m.created_at DESC LIMIT @handoffs
             """, p, cancellationToken: ct));

@@ -95,9 +95,8 @@ public static class HandoffsApi
 
     private static async Task<IResult> ContextAsync(string id, HttpContext http, HandoffQueue queue)
     {
-        await VisibleAsync(id, http, queue);
         var agentId = new QueryArgs(http.Request.Query).String("agent_id") is { } a ? http.Caller().EnsureAgent(MemoryRules.AgentId(a)) : null;
-        var context = await queue.RecallContextAsync(id, agentId, http.RequestAborted);
+        var context = await queue.RecallContextAsync(id, agentId, h => EnsureVisible(http.Caller(), h), http.RequestAborted);
         return ApiJson.Ok(new
         {
             handoff = context.Handoff,
@@ -285,15 +284,20 @@ public static class HandoffsApi
             : throw DeskException.Invalid("the Idempotency-Key header must be 1–200 printable ASCII characters");
     }
 
-    /// <summary>The handoff, if this key may see it: unrestricted keys see all; a restricted one its agents' cases and the open queue.</summary>
+    /// <summary>The handoff, if this key may see it (see <see cref="EnsureVisible"/>).</summary>
     private static async Task<Handoff> VisibleAsync(string id, HttpContext http, HandoffQueue queue)
     {
         var handoff = await queue.GetAsync(id, http.RequestAborted) ?? throw DeskException.NotFound($"handoff '{id}' not found");
-        var caller = http.Caller();
+        EnsureVisible(http.Caller(), handoff);
+        return handoff;
+    }
+
+    /// <summary>Unrestricted keys see every handoff; a restricted one its agents' cases (as source, claimant or target) and the open queue.</summary>
+    private static void EnsureVisible(ApiCaller caller, Handoff handoff)
+    {
         if (caller.AgentIds is { } agents && handoff.Status != HandoffStatus.Queued
             && !agents.Contains(handoff.SourceAgentId) && !(handoff.ClaimedBy is { } c && agents.Contains(c))
             && !(handoff.TargetAgent is { } t && agents.Contains(t)))
             throw DeskException.AgentDenied(handoff.ClaimedBy ?? handoff.SourceAgentId);
-        return handoff;
     }
 }

@@ -30,7 +30,7 @@ public sealed class DemoData(IConfiguration config, MemoryStore memories, Sessio
         ], ct);
         var tier1 = await handoffs.EscalateAsync(Escalation(billing, "support-bot", "billing-tier1", "refund requires human approval", Urgency.High), ct: ct);
         await handoffs.ClaimAsync(tier1.Handoff.Id, "maria", ct);
-        await handoffs.RecallContextAsync(tier1.Handoff.Id, "maria", ct);
+        await handoffs.RecallContextAsync(tier1.Handoff.Id, "maria", ct: ct);
         var working = await handoffs.ConnectAsync(tier1.Handoff.Id, "maria", ct);
         await memories.StoreBatchAsync(
         [
