@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using AgentDesk.Core.Memory;
@@ -160,76 +161,85 @@ public sealed partial class HandoffQueue(
             CreatedAtMs = now,
         };
 
-        var (written, race) = await database.WriteAsync(async (connection, tx) =>
+        var written = await database.WriteInTwoPhasesAsync(async (connection, tx) =>
         {
             // Checked again under the write transaction: a concurrent retry of the same request may have won.
             if (request.IdempotencyKey is { } k && await HandoffRecords.FindByIdempotencyKeyAsync(connection, tx, k, ct) is { } won)
-                return (won.Handoff, Race.SameKey);
+                return new Queueing(won.Handoff, null, false, Race.SameKey);
             if (await HandoffRecords.FindBySourceSessionAsync(connection, tx, session.Id, ct) is { } other)
-                return (other, Race.SameSession);
+                return new Queueing(other, null, false, Race.SameSession);
             var (stored, _) = await memories.StoreManyAsync(connection, tx, prepared, ct);
             var pending = handoff with { SummaryMemoryId = stored[0].Id };
             await HandoffRecords.InsertAsync(connection, tx, pending, request.IdempotencyKey, request.RequestHash, ct);
             await HandoffRecords.AddEventAsync(connection, tx, id, HandoffEventKind.Created, now, request.AgentId, new
             {
-                summary_source = pending.SummarySource,
-                generator = pending.Generator,
-                word_count = pending.WordCount,
-                fallback_reason = pending.FallbackReason,
-                model_attempts = pending.ModelAttempts,
-                chain_depth = pending.ChainDepth,
+                summary_source = pending.SummarySource, generator = pending.Generator, word_count = pending.WordCount,
+                fallback_reason = pending.FallbackReason, model_attempts = pending.ModelAttempts, chain_depth = pending.ChainDepth,
             }, ct);
-            return (pending, Race.None);
-        }, ct);
-        if (race != Race.None)
-            return new(await RetryOrRefuseAsync(written, ct, sameRequest: race == Race.SameKey), true);
+            return new Queueing(pending, null, false);
+        }, async (first, connection, tx) => first.Race == Race.None ? await QueueAsync(connection, tx, first.Handoff, ct) : first, ct);
+        if (written.Race != Race.None)
+            return new(await RetryOrRefuseAsync(written.Handoff, ct, sameRequest: written.Race == Race.SameKey), true);
         events.Publish(new DeskChange("memory", session.AgentId));
-        return new(await CompleteAsync(id, ct), false);
+        Announce(written);
+        return new(written.Handoff, false);
     }
 
     /// <summary>
     /// The second phase: ends the source session with the handoff links in its metadata, queues the handoff and
     /// marks the one it escalates as escalated. Idempotent: a handoff already queued is returned as it is.
-    /// Start-up calls it for every handoff a crash left pending.
+    /// Start-up calls it for every handoff a crash left pending; an escalation runs it right after the first phase.
     /// </summary>
     public async Task<Handoff> CompleteAsync(string id, CancellationToken ct = default)
     {
-        var (handoff, parent, queued) = await database.WriteAsync(async (connection, tx) =>
+        var queueing = await database.WriteAsync(async (connection, tx) =>
+            await QueueAsync(connection, tx, await HandoffRecords.GetAsync(connection, tx, id, ct) ?? throw DeskException.NotFound($"handoff '{id}' not found"), ct), ct);
+        Announce(queueing);
+        return queueing.Handoff;
+    }
+
+    /// <summary>What a phase did: the handoff as it now is, the one it escalated, whether this call queued it, and a lost race.</summary>
+    private sealed record Queueing(Handoff Handoff, Handoff? Escalated, bool Queued, Race Race = Race.None);
+
+    private async Task<Queueing> QueueAsync(DbConnection connection, DbTransaction tx, Handoff pending, CancellationToken ct)
+    {
+        var id = pending.Id;
+        var now = NowMs;
+        if (!await HandoffRecords.UpdateAsync(connection, tx,
+                "UPDATE handoffs SET status = 'queued', queued_at = @now WHERE id = @id AND status = 'pending'", new { id, now }, ct))
+            return new((await HandoffRecords.GetAsync(connection, tx, id, ct))!, null, false);
+        var links = new JsonObject
         {
-            var h = await HandoffRecords.GetAsync(connection, tx, id, ct) ?? throw DeskException.NotFound($"handoff '{id}' not found");
-            if (h.Status != HandoffStatus.Pending) return (h, (Handoff?)null, false);
-            var now = NowMs;
-            var session = await SessionStore.GetAsync(connection, tx, h.SourceSessionId, ct);
-            var links = new JsonObject
-            {
-                ["handoff_to"] = h.Target,
-                ["escalation_reason"] = h.Reason,
-                ["handoff_memory_id"] = h.SummaryMemoryId,
-                ["urgency"] = h.Urgency.ToWire(),
-                ["handoff_id"] = h.Id,
-            };
-            if (h.Channel is not null) links["channel"] = h.Channel;
-            if (h.CustomerId is not null) links["customer_id"] = h.CustomerId;
-            await SessionStore.EndAsync(connection, tx, h.SourceSessionId, session?.Summary is null ? h.SummaryText : null, links, now, ct);
-            await HandoffRecords.UpdateAsync(connection, tx,
-                "UPDATE handoffs SET status = 'queued', queued_at = @now WHERE id = @id AND status = 'pending'", new { id, now }, ct);
-            await HandoffRecords.AddEventAsync(connection, tx, id, HandoffEventKind.Queued, now, h.SourceAgentId, new { queue = h.QueueKey, urgency = h.Urgency.ToWire() }, ct);
-            Handoff? escalated = null;
-            if (h.ParentId is { } parentId && await HandoffRecords.UpdateAsync(connection, tx, """
-                    UPDATE handoffs SET status = 'escalated', escalated_at = @now, next_id = @id
-                    WHERE id = @parentId AND status IN ('claimed', 'connected')
-                    """, new { parentId, id, now }, ct))
-            {
-                await HandoffRecords.AddEventAsync(connection, tx, parentId, HandoffEventKind.Escalated, now, h.SourceAgentId, new { next_id = id, target = h.Target }, ct);
-                escalated = await HandoffRecords.GetAsync(connection, tx, parentId, ct);
-            }
-            return (h with { Status = HandoffStatus.Queued, QueuedAtMs = now }, escalated, true);
-        }, ct);
-        if (!queued) return handoff;
-        events.Publish(new DeskChange("session", handoff.SourceAgentId));
-        if (parent is not null) notifier.Publish(new HandoffChange(HandoffEventKind.Escalated, parent));
-        notifier.Publish(new HandoffChange(HandoffEventKind.Queued, handoff));
-        return handoff;
+            ["handoff_to"] = pending.Target,
+            ["escalation_reason"] = pending.Reason,
+            ["handoff_memory_id"] = pending.SummaryMemoryId,
+            ["urgency"] = pending.Urgency.ToWire(),
+            ["handoff_id"] = id,
+        };
+        if (pending.Channel is not null) links["channel"] = pending.Channel;
+        if (pending.CustomerId is not null) links["customer_id"] = pending.CustomerId;
+        await SessionStore.EndAsync(connection, tx, pending.SourceSessionId, pending.SummaryText, links, now, ct, keepSummary: true);
+        await HandoffRecords.AddEventAsync(connection, tx, id, HandoffEventKind.Queued, now, pending.SourceAgentId,
+            new { queue = pending.QueueKey, urgency = pending.Urgency.ToWire() }, ct);
+        Handoff? escalated = null;
+        if (pending.ParentId is { } parentId && await HandoffRecords.UpdateAsync(connection, tx, """
+                UPDATE handoffs SET status = 'escalated', escalated_at = @now, next_id = @id
+                WHERE id = @parentId AND status IN ('claimed', 'connected')
+                """, new { parentId, id, now }, ct))
+        {
+            await HandoffRecords.AddEventAsync(connection, tx, parentId, HandoffEventKind.Escalated, now, pending.SourceAgentId, new { next_id = id, target = pending.Target }, ct);
+            escalated = await HandoffRecords.GetAsync(connection, tx, parentId, ct);
+        }
+        return new(pending with { Status = HandoffStatus.Queued, QueuedAtMs = now }, escalated, true);
+    }
+
+    /// <summary>Tells live views about a second phase that queued a handoff (after its commit).</summary>
+    private void Announce(Queueing queueing)
+    {
+        if (!queueing.Queued) return;
+        events.Publish(new DeskChange("session", queueing.Handoff.SourceAgentId));
+        if (queueing.Escalated is not null) notifier.Publish(new HandoffChange(HandoffEventKind.Escalated, queueing.Escalated));
+        notifier.Publish(new HandoffChange(HandoffEventKind.Queued, queueing.Handoff));
     }
 
     /// <summary>Completes every handoff left pending by a crash between the two phases; returns how many.</summary>

@@ -62,8 +62,9 @@ public sealed class SessionStore(DeskDatabase database, TimeProvider time, DeskE
     }
 
     /// <summary><see cref="EndAsync(string, string?, JsonObject?, CancellationToken)"/> inside a caller's transaction (a handoff ends its source session with it).</summary>
+    /// <param name="keepSummary">Keep a summary the session already has, using <paramref name="summary"/> only where it has none.</param>
     public static async Task<Session> EndAsync(
-        DbConnection connection, DbTransaction tx, string id, string? summary, JsonObject? metadata, long nowMs, CancellationToken ct)
+        DbConnection connection, DbTransaction tx, string id, string? summary, JsonObject? metadata, long nowMs, CancellationToken ct, bool keepSummary = false)
     {
         var session = await GetAsync(connection, tx, id, ct) ?? throw DeskException.NotFound($"session '{id}' not found");
         var merged = session.Metadata ?? new JsonObject();
@@ -72,7 +73,7 @@ public sealed class SessionStore(DeskDatabase database, TimeProvider time, DeskE
         var ended = session with
         {
             EndedAtMs = session.EndedAtMs ?? nowMs,
-            Summary = summary ?? session.Summary,
+            Summary = keepSummary ? session.Summary ?? summary : summary ?? session.Summary,
             Metadata = merged.Count == 0 ? null : merged,
         };
         await connection.ExecuteAsync(new CommandDefinition(
