@@ -47,10 +47,22 @@ public sealed class SqliteDialect : ISqlDialect
 
     public DbConnection CreateConnection() => new SqliteConnection(_connectionString);
 
-    public Task ConfigureAsync(DbConnection connection, CancellationToken ct) =>
-        connection.ExecuteAsync(new CommandDefinition(
+    /// <summary>
+    /// Sets the connection's pragmas once per native connection: a pooled connection keeps them, and re-running
+    /// <c>mmap_size</c> on every open remaps the file (measured: stalls under 20 concurrent clients).
+    /// </summary>
+    public async Task ConfigureAsync(DbConnection connection, CancellationToken ct)
+    {
+        var handle = ((SqliteConnection)connection).Handle!;
+        if (_configured.TryGetValue(handle, out _)) return;
+        await connection.ExecuteAsync(new CommandDefinition(
             $"PRAGMA synchronous = {(_fullSync ? "FULL" : "NORMAL")}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA mmap_size = 268435456;",
             cancellationToken: ct));
+        _configured.AddOrUpdate(handle, Configured);
+    }
+
+    private static readonly object Configured = new();
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = new();
 
     public void DiscardPool(DbConnection connection) => SqliteConnection.ClearPool((SqliteConnection)connection);
 
