@@ -173,8 +173,12 @@ public sealed partial class HandoffQueue(
             await HandoffRecords.InsertAsync(connection, tx, pending, request.IdempotencyKey, request.RequestHash, ct);
             await HandoffRecords.AddEventAsync(connection, tx, id, HandoffEventKind.Created, now, request.AgentId, new
             {
-                summary_source = pending.SummarySource, generator = pending.Generator, word_count = pending.WordCount,
-                fallback_reason = pending.FallbackReason, model_attempts = pending.ModelAttempts, chain_depth = pending.ChainDepth,
+                summary_source = pending.SummarySource,
+                generator = pending.Generator,
+                word_count = pending.WordCount,
+                fallback_reason = pending.FallbackReason,
+                model_attempts = pending.ModelAttempts,
+                chain_depth = pending.ChainDepth,
             }, ct);
             return new Queueing(pending, null, false);
         }, async (first, connection, tx) => first.Race == Race.None ? await QueueAsync(connection, tx, first.Handoff, ct) : first, ct);
