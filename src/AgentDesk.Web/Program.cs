@@ -30,6 +30,7 @@ builder.Services.AddMemory();
 builder.Services.AddRecall(builder.Configuration, builder.Environment.ContentRootPath);
 builder.Services.AddHandoffs(builder.Configuration);
 builder.Services.AddApi(builder.Configuration);
+builder.Services.AddDesk();
 builder.Services.AddDemoData();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddRadzenComponents();
@@ -46,6 +47,8 @@ app.UseStaticFiles(new StaticFileOptions
     RequestPath = "/assets",
 });
 app.UseRouting();
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseWhen(http => http.Request.Path.StartsWithSegments("/v1"), v1 => v1
     .UseMiddleware<StartupGateMiddleware>()
     .UseMiddleware<ApiKeyMiddleware>());
@@ -58,6 +61,7 @@ v1.MapMemoryApi();
 v1.MapAgentsApi();
 v1.MapNamespacesApi();
 v1.MapKeysApi();
+v1.MapUsersApi();
 v1.MapHandoffsApi();
 app.MapHub<HandoffHub>(HandoffHub.Path);
 

@@ -7,7 +7,9 @@ using AgentDesk.Core.Storage;
 using AgentDesk.Core.Summaries;
 using AgentDesk.Web.Api;
 using AgentDesk.Web.Auth;
+using AgentDesk.Web.Components.Pages.Desk;
 using AgentDesk.Web.Hubs;
+using Microsoft.AspNetCore.Authentication.Cookies;
 
 namespace AgentDesk.Web;
 
@@ -78,6 +80,10 @@ public static class ServiceSetup
         var summaries = config.GetSection(SummaryOptions.SectionName).Get<SummaryOptions>() ?? new SummaryOptions();
         services.AddSingleton(summaries.Create());
         services.AddSingleton<HandoffNotifier>();
+        services.AddSingleton(new HandoffOptions
+        {
+            ContextRecallDelay = TimeSpan.FromMilliseconds(config.GetValue("AgentDesk:Handoffs:ContextRecallDelayMs", 0)),
+        });
         services.AddSingleton<HandoffQueue>();
         services.AddSignalR().AddJsonProtocol(json =>
         {
@@ -85,6 +91,28 @@ public static class ServiceSetup
             json.PayloadSerializerOptions.DefaultIgnoreCondition = ApiJson.Options.DefaultIgnoreCondition;
         });
         services.AddHostedService<HandoffHubRelay>();
+        return services;
+    }
+
+    /// <summary>The desk UI: users and their sign-in (cookie authentication for the pages; the API keeps its keys), roles, lockout, and each tab's desk state.</summary>
+    public static IServiceCollection AddDesk(this IServiceCollection services)
+    {
+        services.AddSingleton<DeskUsers>();
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(cookie =>
+        {
+            cookie.LoginPath = "/login";
+            cookie.LogoutPath = "/logout";
+            cookie.AccessDeniedPath = "/denied";
+            cookie.Cookie.Name = "agentdesk.auth";
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            // A shift and a half; each request within it slides the window.
+            cookie.ExpireTimeSpan = TimeSpan.FromHours(12);
+            cookie.SlidingExpiration = true;
+        });
+        services.AddAuthorization();
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<DeskState>();
         return services;
     }
 

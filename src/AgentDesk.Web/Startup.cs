@@ -3,6 +3,7 @@ using AgentDesk.Core.Handoffs;
 using AgentDesk.Core.Recall;
 using AgentDesk.Core.Storage;
 using AgentDesk.Web.Api;
+using AgentDesk.Web.Auth;
 using AgentDesk.Web.Demo;
 
 namespace AgentDesk.Web;
@@ -39,8 +40,8 @@ public sealed class StartupState
 /// background, then marks the host ready (recall must not answer from a half-loaded index).
 /// </summary>
 public sealed class StartupService(
-    Migrator migrator, DeskDatabase database, SemanticIndex semantic, HandoffQueue handoffs, DemoData demo, StartupState state, IHostApplicationLifetime lifetime,
-    ILogger<StartupService> logger) : BackgroundService
+    Migrator migrator, DeskDatabase database, SemanticIndex semantic, HandoffQueue handoffs, DemoData demo, DeskUsers users, IConfiguration config,
+    StartupState state, IHostApplicationLifetime lifetime, ILogger<StartupService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -63,6 +64,8 @@ public sealed class StartupService(
                 logger.LogWarning("Completed {Count} handoffs a crash left between storing the summary and queueing the case", completed);
             state.Phase = "seeding demo data";
             await demo.SeedIfEnabledAsync(stoppingToken);
+            if (await users.EnsureAdminAsync(config["AgentDesk:Auth:AdminUser"], config["AgentDesk:Auth:AdminPassword"], stoppingToken))
+                logger.LogInformation("Created the administrator {User} from AgentDesk:Auth", config["AgentDesk:Auth:AdminUser"]);
             state.MarkReady();
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }

@@ -37,6 +37,16 @@ public sealed record EscalationResult(Handoff Handoff, bool Replayed);
 public sealed record HandoffContext(
     Handoff Handoff, Memory.Memory? SummaryMemory, IReadOnlyList<RecallHit> Memories, IReadOnlyList<Handoff> EarlierHandoffs, double RecallMs, bool SummaryRecalled);
 
+/// <summary>Settings of the handoff engine, from <c>AgentDesk:Handoffs</c>.</summary>
+public sealed record HandoffOptions
+{
+    /// <summary>
+    /// Added to every context recall (<c>ContextRecallDelayMs</c>; 0 by default): lets tests and demos watch the
+    /// "Loading context…" and "connecting" states that a fast recall makes too brief to see.
+    /// </summary>
+    public TimeSpan ContextRecallDelay { get; init; }
+}
+
 /// <summary>A summary drafted for a session without storing anything (<c>POST /v1/summaries/draft</c>).</summary>
 public sealed record DraftResult(SummaryDraft Draft, int ChainDepth, string? Channel, string? CustomerId);
 
@@ -48,8 +58,10 @@ public sealed record DraftResult(SummaryDraft Draft, int ChainDepth, string? Cha
 /// </summary>
 public sealed partial class HandoffQueue(
     DeskDatabase database, MemoryStore memories, RecallService recall, ISummaryGenerator generator, HandoffNotifier notifier, DeskEvents events,
-    TimeProvider time)
+    TimeProvider time, HandoffOptions? options = null)
 {
+    private readonly HandoffOptions _options = options ?? new HandoffOptions();
+
     /// <summary>How many memories of the source session a summary is composed from (the newest).</summary>
     public const int MaxSessionMemories = 1_000;
 
@@ -308,6 +320,7 @@ public sealed partial class HandoffQueue(
             var all = await HandoffRecords.CaseAsync(connection, null, h.CaseId, ct);
             return (await WithParallelCasesAsync(connection, h, ct), all.Where(e => e.ChainDepth < h.ChainDepth).ToList());
         }, ct);
+        if (_options.ContextRecallDelay > TimeSpan.Zero) await Task.Delay(_options.ContextRecallDelay, time, ct);
         var query = $"{handoff.Summary.UserGoal} {handoff.Summary.Situation} {handoff.Reason}";
         var current = await RecallSessionAsync(handoff.SourceAgentId, handoff.SourceSessionId, query, ContextTopK, ct);
         var summaryRecalled = current.Count > 0 && current[0].Memory.Id == handoff.SummaryMemoryId;

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using AgentDesk.Core.Handoffs;
 using AgentDesk.Core.Memory;
 using AgentDesk.Core.Summaries;
+using AgentDesk.Web.Auth;
 
 namespace AgentDesk.Web.Demo;
 
@@ -11,8 +12,10 @@ namespace AgentDesk.Web.Demo;
 /// tier 2 (a chain of two); the same customer's parallel email case; and a voice bot's router case waiting in tech
 /// support. Seeds only an empty database, so restarts never duplicate it and real data is never touched.
 /// </summary>
-public sealed class DemoData(IConfiguration config, MemoryStore memories, SessionStore sessions, HandoffQueue handoffs, ILogger<DemoData> logger)
+public sealed class DemoData(IConfiguration config, MemoryStore memories, SessionStore sessions, HandoffQueue handoffs, DeskUsers users, ILogger<DemoData> logger)
 {
+    /// <summary>The password of every demo user (README): maria and sam (agents), sofia (supervisor), ada (admin).</summary>
+    public const string DemoPassword = "desk-demo-2026";
     public async Task SeedIfEnabledAsync(CancellationToken ct = default)
     {
         if (!config.GetValue("AgentDesk:DemoData", false)) return;
@@ -56,7 +59,11 @@ public sealed class DemoData(IConfiguration config, MemoryStore memories, Sessio
             ("Customer calm but running out of patience.", 0.7, "sentiment"),
         ], ct);
         await handoffs.EscalateAsync(Escalation(tech, "tech-bot", "tech-support", "suspected firmware fault", Urgency.Normal), ct: ct);
-        logger.LogInformation("Seeded demo data: 4 handoffs over 3 customers (billing-tier2, billing-tier1, tech-support queues)");
+        await users.CreateAsync("maria", "Maria Lopez", DemoPassword, [DeskRoles.Agent], ["billing-tier1", "billing-tier2"], ct);
+        await users.CreateAsync("sam", "Sam Okafor", DemoPassword, [DeskRoles.Agent], ["tech-support", "billing-tier1"], ct);
+        await users.CreateAsync("sofia", "Sofia Berg", DemoPassword, [DeskRoles.Supervisor, DeskRoles.Agent], ["billing-tier1", "billing-tier2", "tech-support"], ct);
+        await users.CreateAsync("ada", "Ada Quist", DemoPassword, [DeskRoles.Admin, DeskRoles.Supervisor, DeskRoles.Agent], [], ct);
+        logger.LogInformation("Seeded demo data: 4 handoffs over 3 customers (billing-tier2, billing-tier1, tech-support queues); users maria, sam, sofia, ada");
     }
 
     private async Task<string> BotSessionAsync(string agent, string channel, string customer, (string Content, double Importance, string Tag)[] turns, CancellationToken ct)

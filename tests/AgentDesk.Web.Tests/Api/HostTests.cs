@@ -82,7 +82,9 @@ public sealed class HostTests(DeskFactory desk) : IClassFixture<DeskFactory>
     [Fact]
     public async Task Home_OnEmptyDesk_RendersTheEmptyStateNotAStorageError()
     {
-        var html = await (await desk.CreateClient().GetAsync("/")).Content.ReadAsStringAsync();
+        var browser = desk.Browser();
+        await browser.SignInAsync(await desk.CreateUserAsync("viewer", [AgentDesk.Web.Auth.DeskRoles.Agent]), DeskLogin.Password);
+        var html = await (await browser.GetAsync("/")).Content.ReadAsStringAsync();
 
         Assert.Contains("No agents yet", html);
         Assert.DoesNotContain("Cannot read the desk", html);

@@ -64,6 +64,8 @@ public static class ApiRoutes
         new("POST", "/v1/admin/keys", """{"name":"minted","scopes":["read"]}""", Admin, false, 201),
         new("GET", "/v1/admin/keys", null, Admin, false),
         new("DELETE", "/v1/admin/keys/{key}", null, Admin, false),
+        new("POST", "/v1/admin/users", """{"id":"user-{agent}","password":"a-long-password","roles":["agent"],"queues":["billing"]}""", Admin, false, 201),
+        new("GET", "/v1/admin/users", null, Admin, false),
         new("POST", "/v1/handoffs", """{"source_session_id":"{sess}","agent_id":"{agent}","target_queue":"billing","reason":"refund","generate":true}""", HandoffWrite, true, 201),
         new("GET", "/v1/handoffs", null, HandoffRead, false),
         // A queued case is open to every desk (restricted keys included), so reading one is not agent-scoped.

@@ -1,0 +1,180 @@
+using AgentDesk.Core;
+using AgentDesk.Core.Handoffs;
+using AgentDesk.Core.Memory;
+using AgentDesk.Core.Summaries;
+using AgentDesk.Web.Auth;
+
+namespace AgentDesk.Web.Components.Pages.Desk;
+
+/// <summary>Where a pick-up stands: claiming, loading the context (the customer hears "connecting"), connected.</summary>
+public enum PickUpStage
+{
+    Claiming,
+    LoadingContext,
+    Connected,
+}
+
+/// <summary>The case this agent is picking up or working, with its context once recalled.</summary>
+public sealed record PickUp(string HandoffId, PickUpStage Stage, HandoffContext? Context = null, string? Error = null);
+
+/// <summary>
+/// One agent's desk in one browser tab: the live queue of their queues (urgency first, then longest waiting), the
+/// pick-up state machine (claim → context recall → connect, never connected before the recall), and the actions on
+/// the case being worked. Changes from other agents arrive through <see cref="Apply"/>, which the page calls on its
+/// render thread.
+/// </summary>
+public sealed class DeskState(HandoffQueue handoffs, MemoryStore memories, TimeProvider time)
+{
+    public const double NoteImportance = 0.7;
+
+    private readonly List<Handoff> _queue = [];
+
+    public DeskUser User { get; private set; } = null!;
+    public IReadOnlyList<Handoff> Queue => _queue;
+    public PickUp? Current { get; private set; }
+
+    /// <summary>A message for the agent (a case taken by someone else, an action that failed), shown until dismissed.</summary>
+    public string? Notice { get; set; }
+
+    /// <summary>The queue groups this agent watches: their queues and cases handed to them by name.</summary>
+    public IReadOnlyList<string> QueueKeys => [.. User.Queues, $"agent:{User.Id}"];
+
+    public DateTimeOffset Now => time.GetUtcNow();
+
+    public async Task LoadAsync(DeskUser user, CancellationToken ct)
+    {
+        User = user;
+        var waiting = new List<Handoff>();
+        foreach (var queue in user.Queues)
+            waiting.AddRange(await handoffs.ListAsync(new HandoffQuery { Status = HandoffStatus.Queued, Queue = queue, Limit = 500 }, ct));
+        waiting.AddRange(await handoffs.ListAsync(new HandoffQuery { Status = HandoffStatus.Queued, TargetAgent = user.Id, Limit = 500 }, ct));
+        _queue.Clear();
+        _queue.AddRange(waiting.DistinctBy(h => h.Id));
+        Sort();
+    }
+
+    /// <summary>Takes in a change published by the handoff engine; true when this desk shows something different now.</summary>
+    public bool Apply(HandoffChange change)
+    {
+        var handoff = change.Handoff;
+        var mine = QueueKeys.Contains(handoff.QueueKey);
+        var index = _queue.FindIndex(h => h.Id == handoff.Id);
+        var changed = false;
+        if (handoff.Status == HandoffStatus.Queued && mine)
+        {
+            if (index >= 0) _queue[index] = handoff; else _queue.Add(handoff);
+            Sort();
+            changed = true;
+        }
+        else if (index >= 0)
+        {
+            _queue.RemoveAt(index);
+            changed = true;
+        }
+        if (Current is { } current && current.HandoffId == handoff.Id && change.Kind == HandoffEventKind.Claimed && handoff.ClaimedBy != User.Id)
+        {
+            Current = null;
+            Notice = $"{handoff.ClaimedBy} picked up this case first; it is theirs now.";
+            changed = true;
+        }
+        return changed;
+    }
+
+    /// <summary>
+    /// Claims the case, recalls its context, and only then connects; <paramref name="stageChanged"/> is called at
+    /// each step so the page shows "Loading context…" while the recall runs. A claim lost to another agent says so.
+    /// </summary>
+    public async Task PickUpAsync(string handoffId, Func<Task> stageChanged, CancellationToken ct)
+    {
+        Notice = null;
+        Current = new PickUp(handoffId, PickUpStage.Claiming);
+        await stageChanged();
+        try
+        {
+            await handoffs.ClaimAsync(handoffId, User.Id, ct);
+            _queue.RemoveAll(h => h.Id == handoffId);
+            Current = new PickUp(handoffId, PickUpStage.LoadingContext);
+            await stageChanged();
+            var context = await handoffs.RecallContextAsync(handoffId, User.Id, ct: ct);
+            var connected = await handoffs.ConnectAsync(handoffId, User.Id, ct);
+            Current = new PickUp(handoffId, PickUpStage.Connected, context with { Handoff = connected with { ParallelCases = context.Handoff.ParallelCases } });
+        }
+        catch (DeskException e) when (e.Status == 409)
+        {
+            _queue.RemoveAll(h => h.Id == handoffId);
+            Current = null;
+            Notice = $"Someone else picked up this case first ({e.Message}).";
+        }
+        catch (DeskException e)
+        {
+            Current = null;
+            Notice = $"Could not pick up the case: {e.Message}";
+        }
+        await stageChanged();
+    }
+
+    /// <summary>Stores a note in the agent's session for the case (importance 0.7, tagged with the case's channel).</summary>
+    public async Task AddNoteAsync(string text, CancellationToken ct)
+    {
+        var handoff = WorkingOn();
+        var content = MemoryRules.Content(text, "note");
+        List<string> tags = ["note"];
+        if (handoff.Channel is { } channel) tags.Add($"{SummaryTags.ChannelPrefix}{channel}");
+        await memories.StoreAsync(new NewMemory
+        {
+            AgentId = User.Id,
+            SessionId = handoff.AgentSessionId,
+            Content = content,
+            Importance = NoteImportance,
+            Tags = tags,
+        }, ct);
+    }
+
+    public async Task ResolveAsync(string? note, bool customerRepeated, CancellationToken ct)
+    {
+        await handoffs.ResolveAsync(WorkingOn().Id, User.Id, string.IsNullOrWhiteSpace(note) ? null : note.Trim(), customerRepeated, ct);
+        Current = null;
+    }
+
+    /// <summary>Drafts the summary of a further escalation from the agent's session (validated; shown for editing before sending).</summary>
+    public Task<DraftResult> DraftEscalationAsync(string target, string reason, Urgency urgency, CancellationToken ct)
+    {
+        var handoff = WorkingOn();
+        return handoffs.DraftAsync(handoff.AgentSessionId!, target, reason, urgency, handoff.Channel, ct);
+    }
+
+    /// <summary>Sends the (possibly edited) summary as a further escalation; the engine validates it again.</summary>
+    public async Task<Handoff> EscalateAsync(string targetQueue, string reason, Urgency urgency, StructuredSummary summary, CancellationToken ct)
+    {
+        var handoff = WorkingOn();
+        var result = await handoffs.EscalateFurtherAsync(handoff.Id, new EscalationRequest
+        {
+            SourceSessionId = handoff.AgentSessionId!,
+            AgentId = User.Id,
+            TargetQueue = targetQueue,
+            Reason = reason,
+            Urgency = urgency,
+            Channel = handoff.Channel,
+            CustomerId = handoff.CustomerId,
+            Summary = summary,
+        }, ct);
+        Current = null;
+        return result.Handoff;
+    }
+
+    /// <summary>The source session's memories in full, oldest first ("show everything").</summary>
+    public async Task<IReadOnlyList<Memory>> SourceSessionAsync(CancellationToken ct)
+    {
+        var handoff = WorkingOn();
+        var all = await memories.ListAsync(new MemoryFilter { AgentId = handoff.SourceAgentId, SessionId = handoff.SourceSessionId }, 1000, ct: ct);
+        return all.Reverse().ToList();
+    }
+
+    private Handoff WorkingOn() =>
+        Current is { Stage: PickUpStage.Connected, Context: { } context } ? context.Handoff : throw DeskException.Conflict("no case is connected on this desk");
+
+    private void Sort()
+    {
+        _queue.Sort((a, b) => b.Urgency != a.Urgency ? b.Urgency.CompareTo(a.Urgency) : (a.QueuedAtMs ?? a.CreatedAtMs).CompareTo(b.QueuedAtMs ?? b.CreatedAtMs));
+    }
+}
