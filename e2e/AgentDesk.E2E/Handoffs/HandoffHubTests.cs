@@ -153,42 +153,9 @@ public sealed class HandoffHubTests(HubAppFixture fixture) : IClassFixture<HubAp
         return desk;
     }
 
-    /// <summary>A bot session with a short tagged conversation, escalated to <paramref name="queue"/>; returns the handoff id.</summary>
-    private async Task<string> EscalateAsync(string queue, string urgency, string? customer = null)
-    {
-        var bot = NewName("bot");
-        var session = (await Ok(await Api.PostAsJsonAsync("/v1/sessions/start", new { agent_id = bot }), HttpStatusCode.Created))
-            .GetProperty("session").GetProperty("id").GetString();
-        var memories = new[]
-        {
-            new { content = "Customer wants the broadband outage fixed before a work call tomorrow", importance = 0.9, tags = new[] { "customer-goal", "channel:chat" } },
-            new { content = "Router restarted twice, line test shows a fault at the cabinet", importance = 0.8, tags = new[] { "attempted-resolution", "channel:chat" } },
-            new { content = "Customer is frustrated after three days without service", importance = 0.8, tags = new[] { "sentiment", "channel:chat" } },
-        };
-        await Ok(await Api.PostAsJsonAsync("/v1/memories/store/batch", new
-        {
-            agent_id = bot,
-            memories = memories.Select(m => new { m.content, m.importance, m.tags, session_id = session }),
-        }), HttpStatusCode.Created);
-        var answer = await Ok(await Api.PostAsJsonAsync("/v1/handoffs", new
-        {
-            source_session_id = session,
-            agent_id = bot,
-            target_queue = queue,
-            reason = "line fault needs an engineer",
-            urgency,
-            customer_id = customer,
-            generate = true,
-        }), HttpStatusCode.Created);
-        return answer.GetProperty("handoff_id").GetString()!;
-    }
+    private Task<string> EscalateAsync(string queue, string urgency, string? customer = null) => App.EscalateIdAsync(queue, urgency, customer);
 
-    private static async Task<JsonElement> Ok(HttpResponseMessage response, HttpStatusCode expected = HttpStatusCode.OK)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"expected {(int)expected}, got {(int)response.StatusCode}: {text}");
-        return JsonDocument.Parse(text).RootElement.Clone();
-    }
+    private static Task<JsonElement> Ok(HttpResponseMessage response, HttpStatusCode expected = HttpStatusCode.OK) => CaseApi.OkAsync(response, expected);
 
-    private static string NewName(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..10]}";
+    private static string NewName(string prefix) => CaseApi.NewName(prefix);
 }

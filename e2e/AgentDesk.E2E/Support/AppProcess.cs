@@ -23,8 +23,11 @@ public sealed class AppProcess : IAsyncDisposable
     private Process? _process;
     private HttpClient? _client;
 
-    private AppProcess(string repoRoot)
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
+    private AppProcess(string repoRoot, IReadOnlyDictionary<string, string>? settings)
     {
+        _settings = settings ?? new Dictionary<string, string>();
         RepoRoot = repoRoot;
         ProjectDirectory = Path.Combine(repoRoot, "src", "AgentDesk.Web");
         AppHostPath = Path.Combine(ProjectDirectory, BuildOutputFolder(repoRoot), "AgentDesk.Web");
@@ -47,10 +50,11 @@ public sealed class AppProcess : IAsyncDisposable
     public HttpClient Client => _client ?? throw new InvalidOperationException("the app is not running; call StartAsync first");
 
     /// <summary>Starts a new instance over a fresh database and waits until it is ready.</summary>
-    public static async Task<AppProcess> LaunchAsync()
+    /// <param name="settings">Extra configuration, as environment variables (e.g. <c>AgentDesk__Handoffs__ContextRecallDelayMs</c>).</param>
+    public static async Task<AppProcess> LaunchAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
         var root = FindRepoRoot();
-        var app = new AppProcess(root);
+        var app = new AppProcess(root, settings);
         try
         {
             await app.StartAsync();
@@ -84,6 +88,7 @@ public sealed class AppProcess : IAsyncDisposable
         start.Environment["AgentDesk__Storage__Path"] = DatabasePath;
         start.Environment["AGENTDESK_ROOT_API_KEY"] = RootKey;
         start.Environment["AgentDesk__DemoData"] = "false";
+        foreach (var (key, value) in _settings) start.Environment[key] = value;
 
         Log($"--- starting {AppHostPath} on {BaseAddress} over {DatabasePath}");
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };

@@ -1,0 +1,236 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using AgentDesk.E2E.Support;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace AgentDesk.E2E.Desk;
+
+/// <summary>The app with a slowed context recall, so "Loading context…" is on screen long enough to see and assert.</summary>
+public sealed class SlowRecallBrowserFixture : IAsyncLifetime
+{
+    public const int RecallDelayMs = 1500;
+    private IPlaywright? _playwright;
+
+    public AppProcess App { get; private set; } = null!;
+    public IBrowser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        App = await AppProcess.LaunchAsync(new Dictionary<string, string> { ["AgentDesk__Handoffs__ContextRecallDelayMs"] = RecallDelayMs.ToString() });
+        _playwright = await Playwright.CreateAsync();
+        Browser = await Chromium.LaunchAsync(_playwright);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        _playwright?.Dispose();
+        await App.DisposeAsync();
+    }
+}
+
+/// <summary>The agent desk in chromium against the real app process: live queue, pick-up, the context view, roles.</summary>
+public sealed class DeskPageTests(SlowRecallBrowserFixture fixture, ITestOutputHelper output) : IClassFixture<SlowRecallBrowserFixture>, IAsyncLifetime
+{
+    private const string XssMarkup = "<script>window.__xss=1</script> <img src=x onerror=\"window.__xss=1\">";
+
+    private readonly List<IBrowserContext> _contexts = [];
+    private readonly ConcurrentQueue<string> _consoleErrors = new();
+
+    private AppProcess App => fixture.App;
+
+    [Fact]
+    public async Task Escalation_AppearsOnAnOpenDesk_WithinASecond_WithoutReload()
+    {
+        var queue = CaseApi.NewName("live");
+        var page = await OpenDeskAsync(queue);
+        await page.EvaluateAsync("() => { window.__samePage = true; }");
+
+        var clock = Stopwatch.StartNew();
+        var handoffId = await App.EscalateIdAsync(queue, "high", CaseApi.NewName("cust"));
+        await Expect(Card(page, handoffId)).ToBeVisibleAsync(new() { Timeout = 1_000 });
+        clock.Stop();
+
+        output.WriteLine($"escalate → card visible: {clock.ElapsedMilliseconds} ms");
+        await Expect(Card(page, handoffId).GetByTestId("card-urgency")).ToHaveTextAsync("HIGH");
+        await Expect(Card(page, handoffId).GetByTestId("card-reason")).ToHaveTextAsync("line fault needs an engineer");
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__samePage === true"), "the desk reloaded instead of updating live");
+        Assert.Empty(_consoleErrors);
+    }
+
+    [Fact]
+    public async Task Queue_OrdersByUrgencyThenWait_AndDropsCasesOthersTake()
+    {
+        var queue = CaseApi.NewName("order");
+        var normal = await App.EscalateIdAsync(queue, "normal");
+        var urgent = await App.EscalateIdAsync(queue, "urgent");
+        var page = await OpenDeskAsync(queue);
+
+        var cards = page.GetByTestId("queue-card");
+        await Expect(cards).ToHaveCountAsync(2);
+        Assert.Equal(urgent, await cards.Nth(0).GetAttributeAsync("data-handoff"));
+        Assert.Equal(normal, await cards.Nth(1).GetAttributeAsync("data-handoff"));
+
+        await App.PickUpAsync(urgent, "someone-else");
+        await Expect(Card(page, urgent)).ToHaveCountAsync(0);
+        await Expect(cards).ToHaveCountAsync(1);
+    }
+
+    [Fact]
+    public async Task TwoAgents_PickUpTheSameCase_ExactlyOneGetsIt_TheOtherIsToldPlainly()
+    {
+        var queue = CaseApi.NewName("race");
+        var first = await OpenDeskAsync(queue);
+        var second = await OpenDeskAsync(queue);
+        var handoffId = await App.EscalateIdAsync(queue, "urgent");
+        await Expect(Card(first, handoffId)).ToBeVisibleAsync();
+        await Expect(Card(second, handoffId)).ToBeVisibleAsync();
+
+        // Both clicks leave their browsers together (Playwright's clicks would run one after the other, and the
+        // second card would already be gone): each button is clicked in its own page at the same moment.
+        var buttons = await Task.WhenAll(new[] { first, second }.Select(p => Card(p, handoffId).GetByTestId("card-pickup").ElementHandleAsync()));
+        await Task.WhenAll(buttons.Select(b => b.EvaluateAsync("button => button.click()")));
+
+        var winners = 0;
+        foreach (var page in new[] { first, second })
+        {
+            // Each desk ends either connected (after "Claiming…" and "Loading context…") or told it lost.
+            var connected = page.GetByTestId("pickup-status").Filter(new() { HasText = "Connected" });
+            var notice = page.GetByTestId("desk-notice");
+            await Expect(connected.Or(notice)).ToBeVisibleAsync(new() { Timeout = 15_000 });
+            if (await connected.IsVisibleAsync())
+            {
+                winners++;
+                continue;
+            }
+            await Expect(notice).ToContainTextAsync("picked up this case first");
+            await Expect(Card(page, handoffId)).ToHaveCountAsync(0);
+        }
+        Assert.Equal(1, winners);
+        Assert.Empty(_consoleErrors);
+    }
+
+    [Fact]
+    public async Task PickUp_ShowsLoadingContextUntilTheRecallFinished_ThenConnectedWithTheSummaryFirst()
+    {
+        var queue = CaseApi.NewName("pickup");
+        var page = await OpenDeskAsync(queue);
+        var handoffId = await App.EscalateIdAsync(queue, "high", CaseApi.NewName("cust"));
+
+        await Card(page, handoffId).GetByTestId("card-pickup").ClickAsync();
+
+        var status = page.GetByTestId("pickup-status");
+        await Expect(status).ToContainTextAsync("Loading context…");
+        var handoff = await CaseApi.OkAsync(await App.Client.GetAsync($"v1/handoffs/{handoffId}"));
+        Assert.Equal("claimed", handoff.GetProperty("handoff").GetProperty("status").GetString());
+        await Expect(status).ToContainTextAsync("Connected", new() { Timeout = 15_000 });
+        var connected = (await CaseApi.OkAsync(await App.Client.GetAsync($"v1/handoffs/{handoffId}"))).GetProperty("handoff");
+        Assert.Equal("connected", connected.GetProperty("status").GetString());
+        Assert.True(connected.GetProperty("recall_ms").GetDouble() >= SlowRecallBrowserFixture.RecallDelayMs);
+        Assert.Equal("context-summary", await page.GetByTestId("context-view").Locator("> *").First.GetAttributeAsync("data-testid"));
+        await Expect(page.GetByTestId("summary-sentiment")).ToContainTextAsync("frustrated");
+        await Expect(page.GetByTestId("commitment")).ToContainTextAsync("I will have an engineer call you back today");
+        await Expect(page.GetByTestId("opening-line")).ToContainTextAsync("you won't need to repeat anything");
+    }
+
+    [Fact]
+    public async Task ContextView_ThreeLegCase_ShowsTheChainInOrder_AndTheCommitments()
+    {
+        var queue = CaseApi.NewName("chain");
+        var tier1 = CaseApi.NewName("tier1");
+        var first = (await App.EscalateAsync(tier1)).GetProperty("handoff_id").GetString()!;
+        var leg1 = await App.PickUpAsync(first, "ann");
+        var tier2 = CaseApi.NewName("tier2");
+        var second = await CaseApi.OkAsync(await App.Client.PostAsJsonAsync($"v1/handoffs/{first}/escalate",
+            new { agent_id = "ann", target_queue = tier2, reason = "needs the network team", urgency = "high", generate = true }), System.Net.HttpStatusCode.Created);
+        await App.PickUpAsync(second.GetProperty("handoff_id").GetString()!, "ben");
+        var third = await CaseApi.OkAsync(await App.Client.PostAsJsonAsync($"v1/handoffs/{second.GetProperty("handoff_id").GetString()}/escalate",
+            new { agent_id = "ben", target_queue = queue, reason = "engineer visit to approve", urgency = "urgent", generate = true }), System.Net.HttpStatusCode.Created);
+        var page = await OpenDeskAsync(queue);
+        var handoffId = third.GetProperty("handoff_id").GetString()!;
+        await Expect(Card(page, handoffId).GetByTestId("card-chain")).ToHaveTextAsync("3rd handoff");
+
+        await Card(page, handoffId).GetByTestId("card-pickup").ClickAsync();
+        await Expect(page.GetByTestId("pickup-status")).ToContainTextAsync("Connected", new() { Timeout = 15_000 });
+
+        var legs = page.GetByTestId("chain-leg");
+        await Expect(legs).ToHaveCountAsync(2);
+        await Expect(legs.Nth(0)).ToContainTextAsync($"→ {tier1}");
+        await Expect(legs.Nth(1)).ToContainTextAsync($"ann → {tier2}");
+        await Expect(page.GetByTestId("chain-leg-current")).ToContainTextAsync($"ben → {queue}");
+        await Expect(page.GetByTestId("context-summary")).ToContainTextAsync("escalation 3 of the case");
+        await Expect(page.GetByTestId("commitment")).ToContainTextAsync("I will have an engineer call you back today");
+        Assert.NotNull(leg1.GetProperty("agent_session_id").GetString());
+    }
+
+    [Fact]
+    public async Task MemoryContentWithMarkup_RendersAsText_AndRunsNothing()
+    {
+        var queue = CaseApi.NewName("xss");
+        var page = await OpenDeskAsync(queue);
+        var marker = Guid.NewGuid().ToString("N")[..8];
+        var goal = $"Customer wants {XssMarkup} fixed {marker}";
+        var handoffId = (await App.EscalateAsync(queue, memories: [(goal, "customer-goal"), ($"Tried {XssMarkup} {marker}", "attempted-resolution")]))
+            .GetProperty("handoff_id").GetString()!;
+        await Expect(Card(page, handoffId)).ToBeVisibleAsync();
+
+        await Card(page, handoffId).GetByTestId("card-pickup").ClickAsync();
+        await Expect(page.GetByTestId("pickup-status")).ToContainTextAsync("Connected", new() { Timeout = 15_000 });
+
+        await Expect(page.GetByTestId("context-summary").Locator("h2")).ToHaveTextAsync(goal);
+        await Expect(page.GetByTestId("context-memories")).ToContainTextAsync(XssMarkup);
+        await Expect(page.GetByTestId("desk").Locator("script, img")).ToHaveCountAsync(0);
+        Assert.Equal("undefined", await page.EvaluateAsync<string>("() => typeof window.__xss"));
+    }
+
+    [Fact]
+    public async Task ShiftBoard_AnAgentIsTurnedAway_ASupervisorGetsIn()
+    {
+        var agentPage = await NewPageAsync();
+        await agentPage.SignInAsync(App, await App.CreateUserAsync("agent", ["agent"], ["q"]));
+        await agentPage.GotoAsync(new Uri(App.BaseAddress, "shift").ToString());
+        await Expect(agentPage.GetByTestId("access-denied")).ToBeVisibleAsync();
+        Assert.DoesNotContain("/shift", new Uri(agentPage.Url).AbsolutePath);
+
+        var supervisorPage = await NewPageAsync();
+        await supervisorPage.SignInAsync(App, await App.CreateUserAsync("super", ["supervisor"]), "/shift");
+        await Expect(supervisorPage.GetByTestId("shift-live")).ToBeVisibleAsync();
+    }
+
+    private static ILocator Card(IPage page, string handoffId) => page.Locator($"[data-testid=queue-card][data-handoff='{handoffId}']");
+
+    /// <summary>A new agent serving <paramref name="queue"/>, signed in, on an interactive desk.</summary>
+    private async Task<IPage> OpenDeskAsync(string queue)
+    {
+        var page = await NewPageAsync();
+        await page.SignInAsync(App, await App.CreateUserAsync("agent", ["agent"], [queue]));
+        await Expect(page.GetByTestId("desk")).ToHaveAttributeAsync("data-interactive", "true");
+        return page;
+    }
+
+    private async Task<IPage> NewPageAsync()
+    {
+        var context = await fixture.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
+        _contexts.Add(context);
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+        page.Console += (_, message) => { if (message.Type == "error") _consoleErrors.Enqueue(message.Text); };
+        page.PageError += (_, error) => _consoleErrors.Enqueue("uncaught: " + error);
+        return page;
+    }
+
+    public Task InitializeAsync()
+    {
+        SetDefaultExpectTimeout(10_000);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var context in _contexts) await context.DisposeAsync();
+        foreach (var error in _consoleErrors) output.WriteLine("[console] " + error);
+    }
+}
