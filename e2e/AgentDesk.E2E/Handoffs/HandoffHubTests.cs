@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using AgentDesk.E2E.Support;
+using static AgentDesk.E2E.Support.HandoffCalls;
 
 namespace AgentDesk.E2E.Handoffs;
 
@@ -115,8 +116,94 @@ public sealed class HandoffHubTests(HubAppFixture fixture) : IClassFixture<HubAp
         Assert.Equal("alice", connected.Argument.GetProperty("agent_id").GetString());
         Assert.Equal(customer, connected.Argument.GetProperty("conversation").GetString());
         Assert.Equal("connected", connected.Argument.GetProperty("state").GetString());
-        var order = widget.Received.Where(m => m.Argument.GetProperty("handoff_id").GetString() == handoff).Select(m => m.Target).ToList();
-        Assert.Equal(["AgentConnecting", "AgentConnected"], order);
+        var order = widget.Received.Where(m => HandoffOf(m) == handoff).Select(m => m.Target).ToList();
+        Assert.Equal(["CaseWaiting", "AgentConnecting", "AgentConnected"], order);
+    }
+
+    [Fact]
+    public async Task WatchConversation_WithNoCase_SendsStateNone()
+    {
+        var customer = NewName("cust");
+        await using var widget = await HubSocket.ConnectAsync(App.BaseAddress, apiKey: null);
+
+        await widget.InvokeAsync("WatchConversation", customer);
+
+        var status = await widget.WaitForAsync("ConversationStatus");
+        AssertFields(status.Argument, "conversation", "state");
+        Assert.Equal(customer, status.Argument.GetProperty("conversation").GetString());
+        Assert.Equal("none", status.Argument.GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task WatchConversation_MidCase_SendsTheAgentsStateAtOnce_AndNoSummary()
+    {
+        var customer = NewName("cust");
+        var handoff = await EscalateAsync(NewName("mid"), "normal", customer);
+        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/claim", new { agent_id = "carol" }));
+        await using var widget = await HubSocket.ConnectAsync(App.BaseAddress, apiKey: null);
+
+        await widget.InvokeAsync("WatchConversation", customer);
+
+        // Sent before the invocation completes, and before anything else.
+        var status = Assert.Single(widget.Received);
+        Assert.Equal("ConversationStatus", status.Target);
+        AssertFields(status.Argument, "conversation", "state", "handoff_id", "agent_id", "channel");
+        Assert.Equal(("connecting", handoff, "carol", "chat"), (State(status), HandoffOf(status),
+            status.Argument.GetProperty("agent_id").GetString(), status.Argument.GetProperty("channel").GetString()));
+    }
+
+    [Fact]
+    public async Task Customer_HearsWaitingAtQueue_ThenEachStepToResolved()
+    {
+        var customer = NewName("cust");
+        await using var widget = await HubSocket.ConnectAsync(App.BaseAddress, apiKey: null);
+        await widget.InvokeAsync("WatchConversation", customer);
+
+        var handoff = await EscalateAsync(NewName("steps"), "normal", customer);
+        var waiting = await widget.WaitForAsync("CaseWaiting", c => c.GetProperty("handoff_id").GetString() == handoff);
+        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/claim", new { agent_id = "dan" }));
+        await Ok(await Api.GetAsync($"/v1/handoffs/{handoff}/context?agent_id=dan"));
+        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/connect", new { agent_id = "dan" }));
+        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/resolve", new { agent_id = "dan", customer_repeated_themselves = false }));
+        var resolved = await widget.WaitForAsync("CaseResolved", c => c.GetProperty("handoff_id").GetString() == handoff);
+
+        AssertFields(waiting.Argument, "conversation", "state", "handoff_id", "channel");
+        Assert.Equal("waiting", State(waiting));
+        Assert.Equal(("resolved", "dan"), (State(resolved), resolved.Argument.GetProperty("agent_id").GetString()));
+        var steps = widget.Received.Where(m => HandoffOf(m) == handoff).Select(m => (m.Target, State(m))).ToList();
+        Assert.Equal([("CaseWaiting", "waiting"), ("AgentConnecting", "connecting"), ("AgentConnected", "connected"), ("CaseResolved", "resolved")], steps);
+    }
+
+    [Fact]
+    public async Task WatchConversation_ByCaseId_FollowsTheCaseToTheHandoffItWasEscalatedTo()
+    {
+        var first = await EscalateAsync(NewName("tier1"), "normal");
+        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{first}/claim", new { agent_id = "erin" }));
+        await using var live = await HubSocket.ConnectAsync(App.BaseAddress, apiKey: null);
+        await live.InvokeAsync("WatchConversation", first); // the case id is the first handoff's id
+
+        var next = (await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{first}/escalate",
+            new { agent_id = "erin", target_queue = NewName("tier2"), reason = "needs tier 2", generate = true }), HttpStatusCode.Created))
+            .GetProperty("handoff_id").GetString();
+        var waitingAgain = await live.WaitForAsync("CaseWaiting", c => c.GetProperty("handoff_id").GetString() == next);
+        await using var later = await HubSocket.ConnectAsync(App.BaseAddress, apiKey: null);
+        await later.InvokeAsync("WatchConversation", first);
+        var snapshot = await later.WaitForAsync("ConversationStatus");
+
+        Assert.Equal((first, "waiting"), (waitingAgain.Argument.GetProperty("conversation").GetString(), State(waitingAgain)));
+        Assert.Equal((next, "waiting"), (HandoffOf(snapshot), State(snapshot)));
+        Assert.False(snapshot.Argument.TryGetProperty("agent_id", out _), "a case waiting for its next agent names no agent");
+    }
+
+    [Fact]
+    public async Task WatchConversation_InvalidName_IsRefused()
+    {
+        await using var widget = await HubSocket.ConnectAsync(App.BaseAddress, apiKey: null);
+
+        var refused = await Assert.ThrowsAsync<HubInvocationException>(() => widget.InvokeAsync("WatchConversation", "<script>x</script>"));
+
+        Assert.Contains("conversation", refused.Message);
+        Assert.Empty(widget.Received);
     }
 
     [Fact]
@@ -153,42 +240,15 @@ public sealed class HandoffHubTests(HubAppFixture fixture) : IClassFixture<HubAp
         return desk;
     }
 
-    /// <summary>A bot session with a short tagged conversation, escalated to <paramref name="queue"/>; returns the handoff id.</summary>
-    private async Task<string> EscalateAsync(string queue, string urgency, string? customer = null)
-    {
-        var bot = NewName("bot");
-        var session = (await Ok(await Api.PostAsJsonAsync("/v1/sessions/start", new { agent_id = bot }), HttpStatusCode.Created))
-            .GetProperty("session").GetProperty("id").GetString();
-        var memories = new[]
-        {
-            new { content = "Customer wants the broadband outage fixed before a work call tomorrow", importance = 0.9, tags = new[] { "customer-goal", "channel:chat" } },
-            new { content = "Router restarted twice, line test shows a fault at the cabinet", importance = 0.8, tags = new[] { "attempted-resolution", "channel:chat" } },
-            new { content = "Customer is frustrated after three days without service", importance = 0.8, tags = new[] { "sentiment", "channel:chat" } },
-        };
-        await Ok(await Api.PostAsJsonAsync("/v1/memories/store/batch", new
-        {
-            agent_id = bot,
-            memories = memories.Select(m => new { m.content, m.importance, m.tags, session_id = session }),
-        }), HttpStatusCode.Created);
-        var answer = await Ok(await Api.PostAsJsonAsync("/v1/handoffs", new
-        {
-            source_session_id = session,
-            agent_id = bot,
-            target_queue = queue,
-            reason = "line fault needs an engineer",
-            urgency,
-            customer_id = customer,
-            generate = true,
-        }), HttpStatusCode.Created);
-        return answer.GetProperty("handoff_id").GetString()!;
-    }
+    private static string? HandoffOf(HubMessage message) =>
+        message.Argument.TryGetProperty("handoff_id", out var id) ? id.GetString() : null;
 
-    private static async Task<JsonElement> Ok(HttpResponseMessage response, HttpStatusCode expected = HttpStatusCode.OK)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"expected {(int)expected}, got {(int)response.StatusCode}: {text}");
-        return JsonDocument.Parse(text).RootElement.Clone();
-    }
+    private static string? State(HubMessage message) => message.Argument.GetProperty("state").GetString();
 
-    private static string NewName(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..10]}";
+    /// <summary>The customer's payload has exactly these fields: nothing of the summary reaches an anonymous client.</summary>
+    private static void AssertFields(JsonElement payload, params string[] names) =>
+        Assert.Equal(names.Order(StringComparer.Ordinal), payload.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+
+    private Task<string> EscalateAsync(string queue, string urgency, string? customer = null) =>
+        HandoffCalls.EscalateAsync(Api, queue, urgency, customer);
 }
