@@ -90,7 +90,9 @@ public static class ServiceSetup
             json.PayloadSerializerOptions.PropertyNamingPolicy = ApiJson.Options.PropertyNamingPolicy;
             json.PayloadSerializerOptions.DefaultIgnoreCondition = ApiJson.Options.DefaultIgnoreCondition;
         });
-        services.AddHostedService<HandoffHubRelay>();
+        // One instance: the hub hands it customers' snapshot requests, which it answers in line with the changes.
+        services.AddSingleton<HandoffHubRelay>();
+        services.AddHostedService(sp => sp.GetRequiredService<HandoffHubRelay>());
         return services;
     }
 

@@ -115,8 +115,94 @@ public sealed class HandoffHubTests(HubAppFixture fixture) : IClassFixture<HubAp
         Assert.Equal("alice", connected.Argument.GetProperty("agent_id").GetString());
         Assert.Equal(customer, connected.Argument.GetProperty("conversation").GetString());
         Assert.Equal("connected", connected.Argument.GetProperty("state").GetString());
-        var order = widget.Received.Where(m => m.Argument.GetProperty("handoff_id").GetString() == handoff).Select(m => m.Target).ToList();
-        Assert.Equal(["AgentConnecting", "AgentConnected"], order);
+        var order = widget.Received.Where(m => HandoffOf(m) == handoff).Select(m => m.Target).ToList();
+        Assert.Equal(["CaseWaiting", "AgentConnecting", "AgentConnected"], order);
+    }
+
+    [Fact]
+    public async Task WatchConversation_WithNoCase_SendsStateNone()
+    {
+        var customer = NewName("cust");
+        await using var widget = await HubSocket.ConnectAsync(App.BaseAddress, apiKey: null);
+
+        await widget.InvokeAsync("WatchConversation", customer);
+
+        var status = await widget.WaitForAsync("ConversationStatus");
+        AssertFields(status.Argument, "conversation", "state");
+        Assert.Equal(customer, status.Argument.GetProperty("conversation").GetString());
+        Assert.Equal("none", status.Argument.GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task WatchConversation_MidCase_SendsTheAgentsStateAtOnce_AndNoSummary()
+    {
+        var customer = NewName("cust");
+        var handoff = await EscalateAsync(NewName("mid"), "normal", customer);
+        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/claim", new { agent_id = "carol" }));
+        await using var widget = await HubSocket.ConnectAsync(App.BaseAddress, apiKey: null);
+
+        await widget.InvokeAsync("WatchConversation", customer);
+
+        // Sent before the invocation completes, and before anything else.
+        var status = Assert.Single(widget.Received);
+        Assert.Equal("ConversationStatus", status.Target);
+        AssertFields(status.Argument, "conversation", "state", "handoff_id", "agent_id", "channel");
+        Assert.Equal(("connecting", handoff, "carol", "chat"), (State(status), HandoffOf(status),
+            status.Argument.GetProperty("agent_id").GetString(), status.Argument.GetProperty("channel").GetString()));
+    }
+
+    [Fact]
+    public async Task Customer_HearsWaitingAtQueue_ThenEachStepToResolved()
+    {
+        var customer = NewName("cust");
+        await using var widget = await HubSocket.ConnectAsync(App.BaseAddress, apiKey: null);
+        await widget.InvokeAsync("WatchConversation", customer);
+
+        var handoff = await EscalateAsync(NewName("steps"), "normal", customer);
+        var waiting = await widget.WaitForAsync("CaseWaiting", c => c.GetProperty("handoff_id").GetString() == handoff);
+        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/claim", new { agent_id = "dan" }));
+        await Ok(await Api.GetAsync($"/v1/handoffs/{handoff}/context?agent_id=dan"));
+        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/connect", new { agent_id = "dan" }));
+        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/resolve", new { agent_id = "dan", customer_repeated_themselves = false }));
+        var resolved = await widget.WaitForAsync("CaseResolved", c => c.GetProperty("handoff_id").GetString() == handoff);
+
+        AssertFields(waiting.Argument, "conversation", "state", "handoff_id", "channel");
+        Assert.Equal("waiting", State(waiting));
+        Assert.Equal(("resolved", "dan"), (State(resolved), resolved.Argument.GetProperty("agent_id").GetString()));
+        var steps = widget.Received.Where(m => HandoffOf(m) == handoff).Select(m => (m.Target, State(m))).ToList();
+        Assert.Equal([("CaseWaiting", "waiting"), ("AgentConnecting", "connecting"), ("AgentConnected", "connected"), ("CaseResolved", "resolved")], steps);
+    }
+
+    [Fact]
+    public async Task WatchConversation_ByCaseId_FollowsTheCaseToTheHandoffItWasEscalatedTo()
+    {
+        var first = await EscalateAsync(NewName("tier1"), "normal");
+        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{first}/claim", new { agent_id = "erin" }));
+        await using var live = await HubSocket.ConnectAsync(App.BaseAddress, apiKey: null);
+        await live.InvokeAsync("WatchConversation", first); // the case id is the first handoff's id
+
+        var next = (await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{first}/escalate",
+            new { agent_id = "erin", target_queue = NewName("tier2"), reason = "needs tier 2", generate = true }), HttpStatusCode.Created))
+            .GetProperty("handoff_id").GetString();
+        var waitingAgain = await live.WaitForAsync("CaseWaiting", c => c.GetProperty("handoff_id").GetString() == next);
+        await using var later = await HubSocket.ConnectAsync(App.BaseAddress, apiKey: null);
+        await later.InvokeAsync("WatchConversation", first);
+        var snapshot = await later.WaitForAsync("ConversationStatus");
+
+        Assert.Equal((first, "waiting"), (waitingAgain.Argument.GetProperty("conversation").GetString(), State(waitingAgain)));
+        Assert.Equal((next, "waiting"), (HandoffOf(snapshot), State(snapshot)));
+        Assert.False(snapshot.Argument.TryGetProperty("agent_id", out _), "a case waiting for its next agent names no agent");
+    }
+
+    [Fact]
+    public async Task WatchConversation_InvalidName_IsRefused()
+    {
+        await using var widget = await HubSocket.ConnectAsync(App.BaseAddress, apiKey: null);
+
+        var refused = await Assert.ThrowsAsync<HubInvocationException>(() => widget.InvokeAsync("WatchConversation", "<script>x</script>"));
+
+        Assert.Contains("conversation", refused.Message);
+        Assert.Empty(widget.Received);
     }
 
     [Fact]
@@ -158,4 +244,13 @@ public sealed class HandoffHubTests(HubAppFixture fixture) : IClassFixture<HubAp
     private static Task<JsonElement> Ok(HttpResponseMessage response, HttpStatusCode expected = HttpStatusCode.OK) => CaseApi.OkAsync(response, expected);
 
     private static string NewName(string prefix) => CaseApi.NewName(prefix);
+
+    private static string? HandoffOf(HubMessage message) =>
+        message.Argument.TryGetProperty("handoff_id", out var id) ? id.GetString() : null;
+
+    private static string? State(HubMessage message) => message.Argument.GetProperty("state").GetString();
+
+    /// <summary>The customer's payload has exactly these fields: nothing of the summary reaches an anonymous client.</summary>
+    private static void AssertFields(JsonElement payload, params string[] names) =>
+        Assert.Equal(names.Order(StringComparer.Ordinal), payload.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
 }

@@ -86,6 +86,10 @@ public sealed partial class HandoffQueue(
     public Task<IReadOnlyList<Handoff>> ListAsync(HandoffQuery query, CancellationToken ct = default) =>
         database.ReadAsync(connection => HandoffRecords.ListAsync(connection, query, ct), ct);
 
+    /// <summary>The handoff a customer's conversation (customer id, source session or case id) is on now, or null when it has none.</summary>
+    public Task<Handoff?> CurrentOfConversationAsync(string conversation, CancellationToken ct = default) =>
+        database.ReadAsync(connection => HandoffRecords.CurrentOfConversationAsync(connection, conversation, ct), ct);
+
     /// <summary>Every handoff of the handoff's case, oldest first.</summary>
     public Task<IReadOnlyList<Handoff>> CaseAsync(string caseId, CancellationToken ct = default) =>
         database.ReadAsync(connection => HandoffRecords.CaseAsync(connection, null, caseId, ct), ct);

@@ -40,6 +40,23 @@ internal static class HandoffRecords
         (await connection.QueryFirstOrDefaultAsync<Row>(new CommandDefinition(
             $"SELECT {Columns} FROM handoffs WHERE agent_session_id = @sessionId ORDER BY created_at DESC", new { sessionId }, tx, cancellationToken: ct)))?.ToHandoff();
 
+    /// <summary>
+    /// The newest listed handoff whose customer id, source session or case id is <paramref name="conversation"/> (the
+    /// keys a customer widget watches by), followed along <c>next_id</c> while it was escalated, so the answer is the
+    /// handoff the customer is actually waiting on.
+    /// </summary>
+    public static async Task<Handoff?> CurrentOfConversationAsync(DbConnection connection, string conversation, CancellationToken ct)
+    {
+        var handoff = (await connection.QueryFirstOrDefaultAsync<Row>(new CommandDefinition($"""
+            SELECT {Columns} FROM handoffs
+            WHERE status <> 'pending' AND (customer_id = @conversation OR source_session_id = @conversation OR case_id = @conversation)
+            ORDER BY created_at DESC, chain_depth DESC LIMIT 1
+            """, new { conversation }, cancellationToken: ct)))?.ToHandoff();
+        while (handoff is { Status: HandoffStatus.Escalated, NextId: { } next } && await GetAsync(connection, null, next, ct) is { } later)
+            handoff = later;
+        return handoff;
+    }
+
     /// <summary>Every handoff of a case, oldest first.</summary>
     public static async Task<IReadOnlyList<Handoff>> CaseAsync(DbConnection connection, DbTransaction? tx, string caseId, CancellationToken ct) =>
         (await connection.QueryAsync<Row>(new CommandDefinition(

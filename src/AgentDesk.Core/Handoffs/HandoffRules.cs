@@ -19,10 +19,13 @@ public static partial class HandoffRules
     /// <summary>A queue, channel or customer id: printable, bounded, usable inside a tag.</summary>
     public static string Name(string value, string field, int maxChars)
     {
-        if (value.Length == 0 || value.Length > maxChars || !NamePattern().IsMatch(value))
+        if (!IsName(value, maxChars))
             throw DeskException.Invalid($"'{field}' must be 1–{maxChars} characters of letters, digits, '_', '.', ':' or '-', starting with a letter or digit");
         return value;
     }
+
+    /// <summary>Whether <see cref="Name"/> accepts the value (for callers that answer a bad name without an exception).</summary>
+    public static bool IsName(string value, int maxChars) => value.Length > 0 && value.Length <= maxChars && NamePattern().IsMatch(value);
 
     public static string Text(string? value, string field, int maxChars)
     {

@@ -9,12 +9,17 @@ namespace AgentDesk.Web.Hubs;
 /// <c>/hubs/handoffs</c> (API.md §2). Desks and bots join queue groups with an API key (<c>access_token</c> query
 /// parameter, Bearer or X-API-Key) holding the handoffs or read scope, and get a <see cref="Events.QueueSnapshot"/>
 /// on joining. A customer-side widget needs no key: it may only watch its own conversation (customer id, source
-/// session or case id) and hears just <see cref="Events.AgentConnecting"/> and <see cref="Events.AgentConnected"/>.
+/// session or case id), gets a <see cref="Events.ConversationStatus"/> on watching, then hears just
+/// <see cref="Events.CaseWaiting"/>, <see cref="Events.AgentConnecting"/>, <see cref="Events.AgentConnected"/> and
+/// <see cref="Events.CaseResolved"/>, each a <see cref="Hubs.ConversationStatus"/> (the agent's state, no summary).
 /// A wrong key is refused at connect.
 /// </summary>
-public sealed class HandoffHub(ApiKeyStore keys, HandoffQueue handoffs, StartupState startup) : Hub
+public sealed class HandoffHub(ApiKeyStore keys, HandoffQueue handoffs, HandoffHubRelay relay, StartupState startup) : Hub
 {
     public const string Path = "/hubs/handoffs";
+
+    /// <summary>The longest queue (<c>agent:&lt;id&gt;</c> included) or conversation name a client may pass.</summary>
+    public const int MaxNameChars = HandoffRules.MaxQueueChars + 6;
     private const string CallerItem = "caller";
 
     public static class Events
@@ -26,8 +31,11 @@ public sealed class HandoffHub(ApiKeyStore keys, HandoffQueue handoffs, StartupS
         public const string HandoffResolved = "HandoffResolved";
         public const string HandoffEscalated = "HandoffEscalated";
         public const string HandoffRequeued = "HandoffRequeued";
+        public const string ConversationStatus = "ConversationStatus";
+        public const string CaseWaiting = "CaseWaiting";
         public const string AgentConnecting = "AgentConnecting";
         public const string AgentConnected = "AgentConnected";
+        public const string CaseResolved = "CaseResolved";
     }
 
     public static string QueueGroup(string queue) => $"queue:{queue}";
@@ -64,16 +72,23 @@ public sealed class HandoffHub(ApiKeyStore keys, HandoffQueue handoffs, StartupS
     public Task LeaveQueue(string queue) =>
         Groups.RemoveFromGroupAsync(Context.ConnectionId, QueueGroup(Checked(queue, "queue")), Context.ConnectionAborted);
 
-    /// <summary>A customer-side client follows its conversation: "connecting" at claim, "connected" only after the agent's context recall.</summary>
-    public Task WatchConversation(string conversation) =>
-        Groups.AddToGroupAsync(Context.ConnectionId, ConversationGroup(Checked(conversation, "conversation")), Context.ConnectionAborted);
+    /// <summary>
+    /// A customer-side client follows its conversation: its current state at once (a page opened mid-case shows it),
+    /// then "waiting" when queued, "connecting" at claim, "connected" only after the agent's context recall, "resolved".
+    /// </summary>
+    public async Task WatchConversation(string conversation)
+    {
+        var name = Checked(conversation, "conversation");
+        await Groups.AddToGroupAsync(Context.ConnectionId, ConversationGroup(name), Context.ConnectionAborted);
+        await relay.SendStatusAsync(Context.ConnectionId, name, Context.ConnectionAborted);
+    }
 
     private string Checked(string value, string field)
     {
         if (!startup.Ready) throw new HubException($"the server is starting ({startup.Phase}); retry shortly");
         try
         {
-            return HandoffRules.Name(value ?? "", field, HandoffRules.MaxQueueChars + "agent:".Length);
+            return HandoffRules.Name(value ?? "", field, MaxNameChars);
         }
         catch (DeskException e)
         {

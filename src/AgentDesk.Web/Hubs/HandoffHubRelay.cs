@@ -7,37 +7,45 @@ namespace AgentDesk.Web.Hubs;
 /// <summary>
 /// Carries committed handoff changes from <see cref="HandoffNotifier"/> to hub clients, one at a time in commit
 /// order, so a client never hears "connected" before "connecting", or a claim before the case was queued.
+/// A customer widget's snapshot of its conversation is read and sent in the same line (<see cref="SendStatusAsync"/>),
+/// so every change relayed after it is newer than what it showed, and the last thing a widget hears is the truth.
 /// </summary>
 public sealed class HandoffHubRelay : BackgroundService
 {
-    private readonly Channel<HandoffChange> _changes = Channel.CreateUnbounded<HandoffChange>(new UnboundedChannelOptions { SingleReader = true });
+    // Each item is a HandoffChange or a StatusRequest, handled strictly in the order they were written.
+    private readonly Channel<object> _work = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly HandoffNotifier _notifier;
+    private readonly HandoffQueue _handoffs;
     private readonly IHubContext<HandoffHub> _hub;
     private readonly ILogger<HandoffHubRelay> _logger;
 
-    public HandoffHubRelay(HandoffNotifier notifier, IHubContext<HandoffHub> hub, ILogger<HandoffHubRelay> logger)
+    public HandoffHubRelay(HandoffNotifier notifier, HandoffQueue handoffs, IHubContext<HandoffHub> hub, ILogger<HandoffHubRelay> logger)
     {
-        (_notifier, _hub, _logger) = (notifier, hub, logger);
+        (_notifier, _handoffs, _hub, _logger) = (notifier, handoffs, hub, logger);
         // Subscribed from construction, so nothing published while the host starts is missed.
         _notifier.Changed += Enqueue;
     }
 
-    private void Enqueue(HandoffChange change) => _changes.Writer.TryWrite(change);
+    private sealed record StatusRequest(string ConnectionId, string Conversation, TaskCompletionSource Sent);
+
+    /// <summary>Sends one connection <c>ConversationStatus</c> for its conversation, after every change published before this call.</summary>
+    public async Task SendStatusAsync(string connectionId, string conversation, CancellationToken ct)
+    {
+        var request = new StatusRequest(connectionId, conversation, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        _work.Writer.TryWrite(request);
+        await request.Sent.Task.WaitAsync(ct);
+    }
+
+    private void Enqueue(HandoffChange change) => _work.Writer.TryWrite(change);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
-            await foreach (var change in _changes.Reader.ReadAllAsync(stoppingToken))
+            await foreach (var item in _work.Reader.ReadAllAsync(stoppingToken))
             {
-                try
-                {
-                    await SendAsync(change, stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    _logger.LogWarning(e, "could not relay {Kind} of handoff {Id} to hub clients", change.Kind, change.Handoff.Id);
-                }
+                if (item is StatusRequest request) await AnswerAsync(request, stoppingToken);
+                else await RelayAsync((HandoffChange)item, stoppingToken);
             }
         }
         catch (OperationCanceledException) { }
@@ -49,6 +57,32 @@ public sealed class HandoffHubRelay : BackgroundService
         base.Dispose();
     }
 
+    private async Task AnswerAsync(StatusRequest request, CancellationToken ct)
+    {
+        try
+        {
+            var current = await _handoffs.CurrentOfConversationAsync(request.Conversation, ct);
+            await _hub.Clients.Client(request.ConnectionId).SendAsync(HandoffHub.Events.ConversationStatus, ConversationStatus.Of(request.Conversation, current), ct);
+            request.Sent.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            request.Sent.TrySetException(e);
+        }
+    }
+
+    private async Task RelayAsync(HandoffChange change, CancellationToken ct)
+    {
+        try
+        {
+            await SendAsync(change, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.LogWarning(e, "could not relay {Kind} of handoff {Id} to hub clients", change.Kind, change.Handoff.Id);
+        }
+    }
+
     private async Task SendAsync(HandoffChange change, CancellationToken ct)
     {
         var handoff = change.Handoff;
@@ -58,17 +92,19 @@ public sealed class HandoffHubRelay : BackgroundService
         {
             case HandoffEventKind.Queued:
                 await queue.SendAsync(HandoffHub.Events.HandoffQueued, card, ct);
+                await ToConversationAsync(handoff, HandoffHub.Events.CaseWaiting, ct);
                 break;
             case HandoffEventKind.Claimed:
                 await queue.SendAsync(HandoffHub.Events.HandoffClaimed, card, ct);
-                await ToConversationAsync(handoff, HandoffHub.Events.AgentConnecting, "connecting", ct);
+                await ToConversationAsync(handoff, HandoffHub.Events.AgentConnecting, ct);
                 break;
             case HandoffEventKind.Connected:
                 await queue.SendAsync(HandoffHub.Events.HandoffConnected, card, ct);
-                await ToConversationAsync(handoff, HandoffHub.Events.AgentConnected, "connected", ct);
+                await ToConversationAsync(handoff, HandoffHub.Events.AgentConnected, ct);
                 break;
             case HandoffEventKind.Resolved:
                 await queue.SendAsync(HandoffHub.Events.HandoffResolved, card, ct);
+                await ToConversationAsync(handoff, HandoffHub.Events.CaseResolved, ct);
                 break;
             case HandoffEventKind.Escalated:
                 await queue.SendAsync(HandoffHub.Events.HandoffEscalated, card, ct);
@@ -82,10 +118,9 @@ public sealed class HandoffHubRelay : BackgroundService
     }
 
     /// <summary>The customer side hears only the agent's state, under each key it may watch the case by.</summary>
-    private async Task ToConversationAsync(Handoff handoff, string eventName, string state, CancellationToken ct)
+    private async Task ToConversationAsync(Handoff handoff, string eventName, CancellationToken ct)
     {
         foreach (var key in new[] { handoff.CustomerId, handoff.SourceSessionId, handoff.CaseId }.OfType<string>().Distinct())
-            await _hub.Clients.Group(HandoffHub.ConversationGroup(key)).SendAsync(eventName,
-                new { conversation = key, handoff_id = handoff.Id, agent_id = handoff.ClaimedBy, state, channel = handoff.Channel }, ct);
+            await _hub.Clients.Group(HandoffHub.ConversationGroup(key)).SendAsync(eventName, ConversationStatus.Of(key, handoff), ct);
     }
 }

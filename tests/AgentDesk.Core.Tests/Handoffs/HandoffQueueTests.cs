@@ -134,6 +134,40 @@ public sealed class HandoffQueueTests : DatabaseTest
         Assert.Equal(context.Handoff.SummaryMemoryId, context.SummaryMemory!.Id);
     }
 
+    [Fact]
+    public async Task CurrentOfConversation_ByCustomerSessionOrCase_FindsTheNewestMatchingHandoff()
+    {
+        var queue = Queue();
+        var firstSession = await BotSessionAsync();
+        var first = (await queue.EscalateAsync(Request(firstSession) with { CustomerId = "cust-9" })).Handoff;
+        Db.Clock.Advance(TimeSpan.FromSeconds(5));
+        var second = (await queue.EscalateAsync(Request(await BotSessionAsync()) with { CustomerId = "cust-9" })).Handoff;
+        await queue.ClaimAsync(first.Id, "alice");
+
+        Assert.Equal(second.Id, (await queue.CurrentOfConversationAsync("cust-9"))?.Id);
+        var bySession = await queue.CurrentOfConversationAsync(firstSession);
+        Assert.Equal((first.Id, HandoffStatus.Claimed), (bySession?.Id, bySession?.Status));
+        Assert.Equal(first.Id, (await queue.CurrentOfConversationAsync(first.CaseId))?.Id);
+        Assert.Null(await queue.CurrentOfConversationAsync("cust-unknown"));
+    }
+
+    [Fact]
+    public async Task CurrentOfConversation_OfAnEscalatedCase_IsTheHandoffItWasEscalatedTo()
+    {
+        var queue = Queue();
+        var session = await BotSessionAsync();
+        var first = (await queue.EscalateAsync(Request(session))).Handoff;
+        await queue.ClaimAsync(first.Id, "alice");
+        Db.Clock.Advance(TimeSpan.FromSeconds(5));
+        var next = (await queue.EscalateFurtherAsync(first.Id, Request(session, "alice") with { TargetQueue = "billing-tier2" })).Handoff;
+
+        // The source session names only the first handoff; the case's current one is where it was escalated to.
+        var current = await queue.CurrentOfConversationAsync(session);
+
+        Assert.Equal((next.Id, HandoffStatus.Queued), (current?.Id, current?.Status));
+        Assert.Equal(first.CaseId, next.CaseId);
+    }
+
     private sealed class FailingGenerator : ISummaryGenerator
     {
         public Task<SummaryDraft> DraftAsync(CompositionInput input, CancellationToken ct) => throw new InvalidOperationException("generator down");
