@@ -137,6 +137,34 @@ public sealed class DeskPageTests(SlowRecallBrowserFixture fixture, ITestOutputH
     }
 
     [Fact]
+    public async Task SlowRecall_CustomerPageSaysConnectingWhileTheAgentLoadsContext_ThenBothShowConnected()
+    {
+        var queue = CaseApi.NewName("slow");
+        var customer = CaseApi.NewName("cust");
+        var desk = await OpenDeskAsync(queue);
+        var widget = await NewPageAsync();
+        await widget.GotoAsync(new Uri(App.BaseAddress, $"demo/chat/{customer}").ToString());
+        var chat = widget.GetByTestId("chat-status");
+        var handoffId = await App.EscalateIdAsync(queue, "high", customer);
+        await Expect(chat).ToHaveTextAsync("Waiting for an agent…");
+
+        await Card(desk, handoffId).GetByTestId("card-pickup").ClickAsync();
+
+        // The recall takes 1.5 s here: while the desk still shows it loading, the customer must not hear "connected".
+        var status = desk.GetByTestId("pickup-status");
+        await Expect(status).ToContainTextAsync("Loading context…");
+        await Expect(chat).ToHaveTextAsync("An agent is joining — connecting…");
+        Assert.Contains("Loading context…", await status.TextContentAsync());
+        Assert.DoesNotContain("Connected", await chat.TextContentAsync());
+
+        await Expect(status).ToContainTextAsync("Connected", new() { Timeout = 15_000 });
+        await Expect(chat).ToContainTextAsync("Connected to");
+        var events = (await CaseApi.OkAsync(await App.Client.GetAsync($"v1/handoffs/{handoffId}"))).GetProperty("events").EnumerateArray()
+            .Select(e => e.GetProperty("kind").GetString()).ToList();
+        Assert.True(events.IndexOf("recalled") < events.IndexOf("connected"), string.Join(", ", events));
+    }
+
+    [Fact]
     public async Task ContextView_ThreeLegCase_ShowsTheChainInOrder_AndTheCommitments()
     {
         var queue = CaseApi.NewName("chain");
