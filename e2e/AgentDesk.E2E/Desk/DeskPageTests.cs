@@ -165,6 +165,62 @@ public sealed class DeskPageTests(SlowRecallBrowserFixture fixture, ITestOutputH
     }
 
     [Fact]
+    public async Task ReloadMidCase_TheCaseIsOfferedToResume_AndResolvingFromTheDeskRecordsTheAnswer()
+    {
+        var queue = CaseApi.NewName("resume");
+        var page = await OpenDeskAsync(queue);
+        var handoffId = await App.EscalateIdAsync(queue, "normal", CaseApi.NewName("cust"));
+        await Card(page, handoffId).GetByTestId("card-pickup").ClickAsync();
+        await Expect(page.GetByTestId("pickup-status")).ToContainTextAsync("Connected", new() { Timeout = 15_000 });
+
+        await page.ReloadAsync();
+        await page.GetByTestId("resume-case").ClickAsync();
+        await Expect(page.GetByTestId("pickup-status")).ToContainTextAsync("Connected", new() { Timeout = 15_000 });
+        await page.GetByTestId("note-text").FillAsync("Engineer booked for 9am tomorrow");
+        await page.GetByTestId("note-add").ClickAsync();
+        await Expect(page.GetByTestId("note-saved")).ToBeVisibleAsync();
+        await page.GetByTestId("resolve-open").ClickAsync();
+        await page.GetByTestId("repeated-no").CheckAsync();
+        await page.GetByTestId("resolution-note").FillAsync("Engineer visit booked");
+        await page.GetByTestId("resolve-confirm").ClickAsync();
+
+        await Expect(page.GetByTestId("work-empty")).ToBeVisibleAsync();
+        var resolved = (await CaseApi.OkAsync(await App.Client.GetAsync($"v1/handoffs/{handoffId}"))).GetProperty("handoff");
+        Assert.Equal("resolved", resolved.GetProperty("status").GetString());
+        Assert.False(resolved.GetProperty("customer_repeated_themselves").GetBoolean());
+        var notes = await CaseApi.OkAsync(await App.Client.GetAsync($"v1/sessions/{resolved.GetProperty("agent_session_id").GetString()}/memories"));
+        Assert.Contains(notes.GetProperty("memories").EnumerateArray(), m => m.GetProperty("content").GetString() == "Engineer booked for 9am tomorrow");
+    }
+
+    [Fact]
+    public async Task EscalateFurther_TheDraftIsShownForEditing_AndTheEditedSummaryIsSent()
+    {
+        var queue = CaseApi.NewName("esc");
+        var next = CaseApi.NewName("tier2");
+        var page = await OpenDeskAsync(queue);
+        var handoffId = await App.EscalateIdAsync(queue, "normal", CaseApi.NewName("cust"));
+        await Card(page, handoffId).GetByTestId("card-pickup").ClickAsync();
+        await Expect(page.GetByTestId("pickup-status")).ToContainTextAsync("Connected", new() { Timeout = 15_000 });
+
+        await page.GetByTestId("escalate-open").ClickAsync();
+        await page.GetByTestId("escalate-target").FillAsync(next);
+        await page.GetByTestId("escalate-reason").FillAsync("needs the network team");
+        await page.GetByTestId("escalate-urgency").SelectOptionAsync("high");
+        await page.GetByTestId("escalate-draft").ClickAsync();
+        await Expect(page.GetByTestId("escalate-review")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("draft-goal")).Not.ToHaveValueAsync("");
+        await page.GetByTestId("draft-goal").FillAsync("Fix the cabinet fault before tomorrow's work call");
+        await page.GetByTestId("escalate-send").ClickAsync();
+
+        await Expect(page.GetByTestId("work-empty")).ToBeVisibleAsync();
+        var queued = (await CaseApi.OkAsync(await App.Client.GetAsync($"v1/handoffs?queue={next}&status=queued"))).GetProperty("handoffs")[0];
+        Assert.Equal("Fix the cabinet fault before tomorrow's work call", queued.GetProperty("summary").GetProperty("user_goal").GetString());
+        Assert.Equal(1, queued.GetProperty("chain_depth").GetInt32());
+        Assert.Equal("high", queued.GetProperty("urgency").GetString());
+        Assert.Equal("caller", queued.GetProperty("summary_source").GetString());
+    }
+
+    [Fact]
     public async Task ContextView_ThreeLegCase_ShowsTheChainInOrder_AndTheCommitments()
     {
         var queue = CaseApi.NewName("chain");

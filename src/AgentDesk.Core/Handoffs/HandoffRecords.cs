@@ -85,13 +85,14 @@ internal static class HandoffRecords
         if (query.TargetAgent is not null) clauses.Add("target_agent = @TargetAgent");
         if (query.Urgency is not null) clauses.Add("urgency = @UrgencyLevel");
         if (query.CustomerId is not null) clauses.Add("customer_id = @CustomerId");
+        if (query.ClaimedBy is not null) clauses.Add("claimed_by = @ClaimedBy");
         if (query.VisibleTo is not null)
             clauses.Add("(status = 'queued' OR source_agent_id IN @VisibleTo OR claimed_by IN @VisibleTo OR target_agent IN @VisibleTo)");
         // The queue order of PRODUCT.md: most urgent first, then longest waiting.
         var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""
             SELECT {Columns} FROM handoffs WHERE {string.Join(" AND ", clauses)}
             ORDER BY urgency DESC, COALESCE(queued_at, created_at), id LIMIT @Limit
-            """, new { query.Status, query.Queue, query.TargetAgent, UrgencyLevel = (int?)query.Urgency, query.CustomerId, query.VisibleTo, query.Limit },
+            """, new { query.Status, query.Queue, query.TargetAgent, UrgencyLevel = (int?)query.Urgency, query.CustomerId, query.ClaimedBy, query.VisibleTo, query.Limit },
             cancellationToken: ct));
         return rows.Select(r => r.ToHandoff()).ToList();
     }
@@ -240,6 +241,7 @@ public sealed record HandoffQuery
     public string? TargetAgent { get; init; }
     public Urgency? Urgency { get; init; }
     public string? CustomerId { get; init; }
+    public string? ClaimedBy { get; init; }
     public IReadOnlyCollection<string>? VisibleTo { get; init; }
     public int Limit { get; init; } = 100;
 }

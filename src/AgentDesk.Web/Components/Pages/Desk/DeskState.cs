@@ -31,6 +31,9 @@ public sealed class DeskState(HandoffQueue handoffs, MemoryStore memories, TimeP
 
     public DeskUser User { get; private set; } = null!;
     public IReadOnlyList<Handoff> Queue => _queue;
+
+    /// <summary>Cases this agent claimed and has not finished (a reload, a lost tab): resumable, never lost.</summary>
+    public IReadOnlyList<Handoff> Mine { get; private set; } = [];
     public PickUp? Current { get; private set; }
 
     /// <summary>A message for the agent (a case taken by someone else, an action that failed), shown until dismissed.</summary>
@@ -51,6 +54,37 @@ public sealed class DeskState(HandoffQueue handoffs, MemoryStore memories, TimeP
         _queue.Clear();
         _queue.AddRange(waiting.DistinctBy(h => h.Id));
         Sort();
+        await LoadMineAsync(ct);
+    }
+
+    private async Task LoadMineAsync(CancellationToken ct)
+    {
+        var mine = new List<Handoff>();
+        foreach (var status in new[] { HandoffStatus.Claimed, HandoffStatus.Connected })
+            mine.AddRange(await handoffs.ListAsync(new HandoffQuery { Status = status, ClaimedBy = User.Id, Limit = 100 }, ct));
+        Mine = mine.Where(h => h.Id != Current?.HandoffId).ToList();
+    }
+
+    /// <summary>Opens a case this agent already claimed: the context is recalled again, then (if not yet) it connects.</summary>
+    public async Task ResumeAsync(string handoffId, Func<Task> stageChanged, CancellationToken ct)
+    {
+        Notice = null;
+        Current = new PickUp(handoffId, PickUpStage.LoadingContext);
+        Mine = Mine.Where(h => h.Id != handoffId).ToList();
+        await stageChanged();
+        try
+        {
+            var context = await handoffs.RecallContextAsync(handoffId, User.Id, ct: ct);
+            var connected = await handoffs.ConnectAsync(handoffId, User.Id, ct);
+            Current = new PickUp(handoffId, PickUpStage.Connected, context with { Handoff = connected with { ParallelCases = context.Handoff.ParallelCases } });
+        }
+        catch (DeskException e)
+        {
+            Current = null;
+            Notice = $"Could not resume the case: {e.Message}";
+            await LoadMineAsync(ct);
+        }
+        await stageChanged();
     }
 
     /// <summary>Takes in a change published by the handoff engine; true when this desk shows something different now.</summary>
@@ -111,6 +145,13 @@ public sealed class DeskState(HandoffQueue handoffs, MemoryStore memories, TimeP
             Notice = $"Could not pick up the case: {e.Message}";
         }
         await stageChanged();
+    }
+
+    /// <summary>Drops the pick-up in progress with a message (the page calls it when the server failed outright).</summary>
+    public void Abandon(string notice)
+    {
+        Current = null;
+        Notice = notice;
     }
 
     /// <summary>Stores a note in the agent's session for the case (importance 0.7, tagged with the case's channel).</summary>
