@@ -107,7 +107,7 @@ public sealed class DeskPageTests(SlowRecallBrowserFixture fixture, ITestOutputH
                 continue;
             }
             await Expect(notice).ToContainTextAsync("picked up this case first");
-            await Expect(Card(page, handoffId)).ToHaveCountAsync(0);
+            await Expect(Card(page, handoffId)).ToHaveCountAsync(0, new() { Timeout = 10_000 });
         }
         Assert.Equal(1, winners);
         Assert.Empty(_consoleErrors);
@@ -174,6 +174,7 @@ public sealed class DeskPageTests(SlowRecallBrowserFixture fixture, ITestOutputH
         await Expect(page.GetByTestId("pickup-status")).ToContainTextAsync("Connected", new() { Timeout = 15_000 });
 
         await page.ReloadAsync();
+        await Expect(page.GetByTestId("desk")).ToHaveAttributeAsync("data-interactive", "true");
         await page.GetByTestId("resume-case").ClickAsync();
         await Expect(page.GetByTestId("pickup-status")).ToContainTextAsync("Connected", new() { Timeout = 15_000 });
         await page.GetByTestId("note-text").FillAsync("Engineer booked for 9am tomorrow");

@@ -27,7 +27,11 @@ public sealed class DeskState(HandoffQueue handoffs, MemoryStore memories, TimeP
 {
     public const double NoteImportance = 0.7;
 
+    /// <summary>How long a card another agent just took stays, marked "taken by …", before it leaves the queue.</summary>
+    public static readonly TimeSpan TakenShownFor = TimeSpan.FromSeconds(4);
+
     private readonly List<Handoff> _queue = [];
+    private readonly Dictionary<string, (string By, DateTimeOffset At)> _taken = [];
 
     public DeskUser User { get; private set; } = null!;
     public IReadOnlyList<Handoff> Queue => _queue;
@@ -43,6 +47,21 @@ public sealed class DeskState(HandoffQueue handoffs, MemoryStore memories, TimeP
     public IReadOnlyList<string> QueueKeys => [.. User.Queues, $"agent:{User.Id}"];
 
     public DateTimeOffset Now => time.GetUtcNow();
+
+    /// <summary>Who took a card still shown in the queue, or null while it is free.</summary>
+    public string? TakenBy(string handoffId) => _taken.TryGetValue(handoffId, out var taken) ? taken.By : null;
+
+    /// <summary>Drops the cards shown as taken for long enough; true when the queue changed (the page's ticker calls it).</summary>
+    public bool Prune()
+    {
+        var expired = _taken.Where(t => Now - t.Value.At >= TakenShownFor).Select(t => t.Key).ToList();
+        foreach (var id in expired)
+        {
+            _taken.Remove(id);
+            _queue.RemoveAll(h => h.Id == id);
+        }
+        return expired.Count > 0;
+    }
 
     public async Task LoadAsync(DeskUser user, CancellationToken ct)
     {
@@ -100,9 +119,16 @@ public sealed class DeskState(HandoffQueue handoffs, MemoryStore memories, TimeP
             Sort();
             changed = true;
         }
+        else if (index >= 0 && change.Kind == HandoffEventKind.Claimed && handoff.ClaimedBy != User.Id)
+        {
+            // Shown as taken for a moment, so an agent reaching for it sees why it goes (and a click in flight lands).
+            _taken[handoff.Id] = (handoff.ClaimedBy ?? "another agent", Now);
+            changed = true;
+        }
         else if (index >= 0)
         {
             _queue.RemoveAt(index);
+            _taken.Remove(handoff.Id);
             changed = true;
         }
         if (Current is { } current && current.HandoffId == handoff.Id && change.Kind == HandoffEventKind.Claimed && handoff.ClaimedBy != User.Id)
@@ -120,6 +146,14 @@ public sealed class DeskState(HandoffQueue handoffs, MemoryStore memories, TimeP
     /// </summary>
     public async Task PickUpAsync(string handoffId, Func<Task> stageChanged, CancellationToken ct)
     {
+        if (TakenBy(handoffId) is { } taker)
+        {
+            Notice = $"{taker} picked up this case first; it is theirs now.";
+            _queue.RemoveAll(h => h.Id == handoffId);
+            _taken.Remove(handoffId);
+            await stageChanged();
+            return;
+        }
         Notice = null;
         Current = new PickUp(handoffId, PickUpStage.Claiming);
         await stageChanged();
@@ -137,7 +171,7 @@ public sealed class DeskState(HandoffQueue handoffs, MemoryStore memories, TimeP
         {
             _queue.RemoveAll(h => h.Id == handoffId);
             Current = null;
-            Notice = $"Someone else picked up this case first ({e.Message}).";
+            Notice = $"Someone else picked up this case first: {e.Message}.";
         }
         catch (DeskException e)
         {
