@@ -38,6 +38,7 @@ public sealed partial class HandoffQueue
         var own = (await memories.ListAsync(new MemoryFilter { AgentId = session.AgentId, SessionId = session.Id }, MaxSessionMemories, ct: ct))
             .Where(m => !m.HasTag(SummaryTag))
             .Select(SessionMemory.From).ToList();
+        var composeFrom = parent is null ? own : [.. CarriedForward(parent), .. own];
         var fulfilled = new List<SessionMemory>(own);
         foreach (var leg in earlier)
             fulfilled.AddRange((await memories.ListAsync(new MemoryFilter
@@ -54,7 +55,7 @@ public sealed partial class HandoffQueue
             : await database.ReadAsync(c => HandoffRecords.ParallelAsync(c, null, customerId, parent?.CaseId ?? "", ct), ct);
         var input = new CompositionInput
         {
-            Memories = own,
+            Memories = composeFrom,
             EarlierHandoffs = CaseHistory.Chain(earlier),
             OpenCommitments = CaseHistory.OpenCommitments(parent, fulfilled),
             Urgency = urgency,
@@ -65,6 +66,33 @@ public sealed partial class HandoffQueue
             SessionEndedWithoutSummary = !session.IsActive,
         };
         return new CaseRead(parent, earlier, input, customerId, parallel);
+    }
+
+    /// <summary>Tag of the memories a new summary inherits from the previous one (see <see cref="CarriedForward"/>).</summary>
+    public const string CarriedTag = "carried-forward";
+
+    /// <summary>
+    /// What the previous handoff's summary knew, as memories older than this leg's: the goal, what was tried and the
+    /// mood (its situation travels in the chain entry, as what that leg established). A receiving agent's session
+    /// holds only what they added, so without these the next summary would lose the customer's goal (PRODUCT.md:
+    /// nothing from earlier legs lost); anything the agent stored since is newer or more important and wins where the
+    /// composer picks one.
+    /// </summary>
+    private static IEnumerable<SessionMemory> CarriedForward(Handoff previous)
+    {
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(previous.CreatedAtMs);
+        var summary = previous.Summary;
+        SessionMemory Carried(string text, double importance, string tag, int order, params string[] more) =>
+            new(text, importance, [tag, CarriedTag, .. more], "semantic", at.AddMilliseconds(order));
+        var order = 0;
+        yield return Carried(summary.UserGoal, 0.85, Summaries.SummaryTags.CustomerGoal, order++);
+        foreach (var step in summary.Tried)
+        {
+            yield return Carried(step.Action, 0.8, Summaries.SummaryTags.AttemptedResolution, order++);
+            if (step.Outcome.Length > 0) yield return Carried(step.Outcome, 0.8, Summaries.SummaryTags.Outcome, order++);
+        }
+        if (summary.Sentiment is { Label.Length: > 0 } mood && !mood.Label.StartsWith("neutral", StringComparison.OrdinalIgnoreCase))
+            yield return Carried(mood.Evidence.Length > 0 ? mood.Evidence : mood.Label, 0.8, Summaries.SummaryTags.Sentiment, order, $"{Summaries.SummaryTags.SentimentPrefix}{mood.Label}");
     }
 
     /// <summary>A caller's summary, held to the same rules: urgency is the request's, lists may be left out.</summary>

@@ -24,6 +24,9 @@ public sealed class DemoDataTests(DemoDeskFactory desk) : IClassFixture<DemoDesk
         var text = tier2.GetProperty("summary_text").GetString()!;
         Assert.Contains("escalation 2 of the case", text);
         Assert.Contains("within 5 minutes", text);
+        // Maria's session holds only her notes: the goal and the mood come forward from the bot's summary.
+        Assert.Contains("Goal: Customer Dana Ortiz wants a refund", text);
+        Assert.Contains("Sentiment: frustrated", text);
         var dispute = await _api.HandoffAsync(tier2.GetProperty("id").GetString()!);
         Assert.Equal("email", dispute.GetProperty("parallel_cases")[0].GetProperty("channel").GetString());
         var escalated = (await (await _api.GetAsync("/v1/handoffs?status=escalated")).OkAsync()).GetProperty("handoffs")[0];

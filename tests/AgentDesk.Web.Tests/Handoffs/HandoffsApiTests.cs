@@ -392,6 +392,8 @@ public sealed class HandoffsApiTests(DeskFactory factory) : IClassFixture<DeskFa
         Assert.Equal([$"{bot} → tier1", "tier1-ann → tier2"], chain);
         var text = handoff.GetProperty("summary_text").GetString()!;
         Assert.StartsWith("HANDOFF SUMMARY [URGENT]: escalation 3 of the case (2 earlier handoffs)", text);
+        Assert.Contains("- Goal: Customer wants a refund for a double charge", text);
+        Assert.Contains("- Sentiment: frustrated", text);
         var commitments = handoff.GetProperty("summary").GetProperty("commitments").EnumerateArray().Select(c => c.GetProperty("what").GetString()).ToList();
         Assert.Contains("I will escalate this to billing within 5 minutes", commitments);
         Assert.DoesNotContain(commitments, c => c!.Contains("case number"));
