@@ -15,7 +15,7 @@ public enum PickUpStage
 }
 
 /// <summary>The case this agent is picking up or working, with its context once recalled.</summary>
-public sealed record PickUp(string HandoffId, PickUpStage Stage, HandoffContext? Context = null, string? Error = null);
+public sealed record PickUp(string HandoffId, PickUpStage Stage, HandoffContext? Context = null, Handoff? Card = null);
 
 /// <summary>
 /// One agent's desk in one browser tab: the live queue of their queues (urgency first, then longest waiting), the
@@ -88,7 +88,7 @@ public sealed class DeskState(HandoffQueue handoffs, MemoryStore memories, TimeP
     public async Task ResumeAsync(string handoffId, Func<Task> stageChanged, CancellationToken ct)
     {
         Notice = null;
-        Current = new PickUp(handoffId, PickUpStage.LoadingContext);
+        Current = new PickUp(handoffId, PickUpStage.LoadingContext, Card: Mine.FirstOrDefault(h => h.Id == handoffId));
         Mine = Mine.Where(h => h.Id != handoffId).ToList();
         await stageChanged();
         try
@@ -155,13 +155,14 @@ public sealed class DeskState(HandoffQueue handoffs, MemoryStore memories, TimeP
             return;
         }
         Notice = null;
-        Current = new PickUp(handoffId, PickUpStage.Claiming);
+        var card = _queue.FirstOrDefault(h => h.Id == handoffId);
+        Current = new PickUp(handoffId, PickUpStage.Claiming, Card: card);
         await stageChanged();
         try
         {
             await handoffs.ClaimAsync(handoffId, User.Id, ct);
             _queue.RemoveAll(h => h.Id == handoffId);
-            Current = new PickUp(handoffId, PickUpStage.LoadingContext);
+            Current = new PickUp(handoffId, PickUpStage.LoadingContext, Card: card);
             await stageChanged();
             var context = await handoffs.RecallContextAsync(handoffId, User.Id, ct: ct);
             var connected = await handoffs.ConnectAsync(handoffId, User.Id, ct);
