@@ -29,7 +29,7 @@ public sealed class DeskPickupScenario : IScenario
     /// <summary>
     /// Clicks the card's button from page script and resolves with the page clock (ms) at the click, when the status
     /// first read "Claiming the case…", "Loading context…" and "Connected" (DOM changed; -1: never), whether the context
-    /// view came in the same change, and the end of the frame after it (≈ painted).
+    /// view came in the same change with the summary first, and the end of the frame after it (≈ painted).
     /// </summary>
     private const string ClickAndWatch = """
         ([id, timeoutMs]) => new Promise((resolve, reject) => {
@@ -44,7 +44,7 @@ public sealed class DeskPickupScenario : IScenario
             if (t.loading < 0 && text.includes('Loading context')) t.loading = now;
             if (!text.includes('Connected')) return;
             t.connected = now;
-            t.contextShown = document.querySelector('[data-testid=context-view] [data-testid=context-summary]') !== null;
+            t.contextShown = document.querySelector('[data-testid=context-view]')?.firstElementChild?.dataset.testid === 'context-summary';
             observer.disconnect();
             clearTimeout(timer);
             requestAnimationFrame(() => setTimeout(() => { t.painted = performance.now(); resolve(t); }, 0));
@@ -127,7 +127,7 @@ public sealed class DeskPickupScenario : IScenario
             "timed pick-up → GET /v1/handoffs/{id} (recall_ms) → Resolve… / 'No' / Resolve in the desk → wait for the empty work area; " +
             $"{warmup} warm-up cycles first"));
         report.Setup.Add(("Timing", "in the page's clock (performance.now()): the click is dispatched by page script right after the start is noted; a MutationObserver on the desk " +
-            "notes when the pick-up status first contains 'Loading context…' and 'Connected' (the DOM has the new render batch); 'the frame after' adds " +
+            "notes when the pick-up status first contains 'Claiming the case…', 'Loading context…' and 'Connected' (the DOM has the new render batch); 'the frame after' adds " +
             "requestAnimationFrame + setTimeout 0. Throughput: whole cycles per second, escalation and resolve included"));
         report.Setup.Add(("Cases", $"each a fresh session of '{BotAgentId}' with 6 memories tagged for the composer (customer-goal with channel:chat, issue-report, " +
             "verification, attempted-resolution, commitment, sentiment), urgency high, escalated one at a time, so the queue holds one card"));
