@@ -6,6 +6,8 @@ using AgentDesk.Bench.Scenarios;
 //   dotnet run -c Release --project bench/AgentDesk.Bench -- locomo [--routing bm25,hybrid] [--data PATH] [--out bench/RESULTS.md]
 //   dotnet run -c Release --project bench/AgentDesk.Bench -- scale [--sizes 10000,100000,1000000] [--routing auto] [--data-cache DIR] [--out bench/RESULTS.md]
 //   dotnet run -c Release --project bench/AgentDesk.Bench -- handoffs [--handoffs 300] [--bots 1,20] [--background 10000] [--out bench/RESULTS.md]
+//   dotnet run -c Release --project bench/AgentDesk.Bench -- desk-pickup [--pickups 50] [--background 10000] [--out bench/RESULTS.md]
+//   dotnet run -c Release --project bench/AgentDesk.Bench -- desk-screenshots [--dir docs]
 // Common options: --out FILE (write/replace this scenario's Markdown block), --no-build (reuse the
 // Release build of the server), --keep-data (keep the temporary database folder), --server-repo DIR
 // (measure another checkout's server), --wait-idle S, --strict (exit 3 when a target is missed). Exit codes: 0 done, 1 failed, 2 bad usage, 3 target missed with --strict.

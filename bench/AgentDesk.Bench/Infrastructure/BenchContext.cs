@@ -30,11 +30,15 @@ public sealed class BenchContext(string repoRoot, BenchArgs args, TextWriter log
     /// on the one in <paramref name="dataDirectory"/> (see <see cref="ServerProcess.StartAsync"/>).
     /// The caller disposes it; the context also kills it on Ctrl+C or process exit.
     /// </summary>
-    public async Task<ServerProcess> StartServerAsync(CancellationToken ct, string? dataDirectory = null, TimeSpan? readyTimeout = null)
+    /// <param name="environment">Settings this scenario needs on this server (e.g. demo data); <c>--server-env</c> still overrides them.</param>
+    public async Task<ServerProcess> StartServerAsync(CancellationToken ct, string? dataDirectory = null, TimeSpan? readyTimeout = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         if (!_built && !Args.Flag("no-build")) await ServerProcess.BuildAsync(ServerRoot, Log, ct);
         _built = true;
-        var server = await ServerProcess.StartAsync(ServerRoot, Log, Args.Flag("keep-data"), ServerEnvironment, ct, dataDirectory, readyTimeout);
+        var merged = new Dictionary<string, string>(environment ?? new Dictionary<string, string>());
+        foreach (var (name, value) in ServerEnvironment) merged[name] = value;
+        var server = await ServerProcess.StartAsync(ServerRoot, Log, Args.Flag("keep-data"), merged, ct, dataDirectory, readyTimeout);
         lock (_servers) _servers.Add(server);
         return server;
     }
