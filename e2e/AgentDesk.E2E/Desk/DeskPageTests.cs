@@ -129,7 +129,8 @@ public sealed class DeskPageTests(SlowRecallBrowserFixture fixture, ITestOutputH
         await Expect(status).ToContainTextAsync("Connected", new() { Timeout = 15_000 });
         var connected = (await CaseApi.OkAsync(await App.Client.GetAsync($"v1/handoffs/{handoffId}"))).GetProperty("handoff");
         Assert.Equal("connected", connected.GetProperty("status").GetString());
-        Assert.True(connected.GetProperty("recall_ms").GetDouble() >= SlowRecallBrowserFixture.RecallDelayMs);
+        // The recorded recall time includes the configured delay (timers may fire a millisecond or so early).
+        Assert.InRange(connected.GetProperty("recall_ms").GetDouble(), SlowRecallBrowserFixture.RecallDelayMs - 20, 60_000);
         Assert.Equal("context-summary", await page.GetByTestId("context-view").Locator("> *").First.GetAttributeAsync("data-testid"));
         await Expect(page.GetByTestId("summary-sentiment")).ToContainTextAsync("frustrated");
         await Expect(page.GetByTestId("commitment")).ToContainTextAsync("I will have an engineer call you back today");

@@ -48,8 +48,8 @@ public static class CaseHistory
     private static string Established(StructuredSummary summary)
     {
         var situation = SummaryText.Truncate(summary.Situation, EstablishedWords);
-        return summary.Tried.LastOrDefault() is { } last
-            ? $"{situation.TrimEnd('.')}; last tried: {SummaryText.Truncate($"{last.Action} → {last.Outcome}", 12)}"
-            : situation;
+        if (summary.Tried.LastOrDefault() is not { } last) return situation;
+        var step = string.IsNullOrWhiteSpace(last.Outcome) ? last.Action : $"{last.Action.TrimEnd('.')} → {last.Outcome}";
+        return $"{situation.TrimEnd('.', '…')}; last tried: {SummaryText.Truncate(step, 12)}";
     }
 }

@@ -81,7 +81,7 @@ public sealed class DemoData(IConfiguration config, MemoryStore memories, Sessio
     }
 
     private static NewMemory Note(string session, string agent, string content, string tag) =>
-        new() { AgentId = agent, SessionId = session, Content = content, Importance = 0.7, Tags = [tag, "note"] };
+        new() { AgentId = agent, SessionId = session, Content = content, Importance = 0.7, Tags = [tag, "note", "channel:chat"] };
 
     private static EscalationRequest Escalation(string session, string agent, string queue, string reason, Urgency urgency) =>
         new() { SourceSessionId = session, AgentId = agent, TargetQueue = queue, Reason = reason, Urgency = urgency };

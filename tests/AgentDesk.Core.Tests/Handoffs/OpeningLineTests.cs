@@ -13,7 +13,23 @@ public sealed class OpeningLineTests
     {
         var line = OpeningLine.For(With("neutral"), "Maria Lopez");
 
-        Assert.Equal("Hi, this is Maria. I can see you've been talking with our assistant about this — get the duplicate charge refunded — so you won't need to repeat anything.", line);
+        Assert.Equal("Hi, this is Maria. I can see you've been talking with our assistant about your request: \"Get the duplicate charge refunded\" — so you won't need to repeat anything.", line);
+    }
+
+    [Theory]
+    [InlineData("Customer wants a refund of the duplicate charge", "about this — you want a refund of the duplicate charge")]
+    [InlineData("Customer Dana Ortiz wants a refund", "about this — you want a refund")]
+    [InlineData("The customer needs the router replaced", "about this — you need the router replaced")]
+    public void For_GoalAboutTheCustomer_IsSaidToThem(string goal, string expected) =>
+        Assert.Contains(expected, OpeningLine.For(With("neutral", goal: goal), "Sam"));
+
+    [Fact]
+    public void For_GoalTheSummaryCouldNotFind_IsNotReadAloud()
+    {
+        var line = OpeningLine.For(With("neutral", goal: "Not recorded: confirm the customer's goal."), "Sam");
+
+        Assert.DoesNotContain("Not recorded", line);
+        Assert.StartsWith("Hi, this is Sam. I can see you've been talking with our assistant — so you won't", line);
     }
 
     [Fact]
