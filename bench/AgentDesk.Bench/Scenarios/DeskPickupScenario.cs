@@ -138,8 +138,8 @@ public sealed class DeskPickupScenario : IScenario
             (context.ServerRoot != context.RepoRoot ? $"; built from {context.ServerRoot}" : "")));
         report.Notes.Add($"the pick-up status the page showed before 'Connected': 'Claiming the case…' in {claimingSeen.Count}/{pickups} pick-ups, " +
             $"'Loading context…' in {loadingSeen.Count}/{pickups}." + (loadingSeen.Count == pickups ? "" :
-            " The desk renders a stage when the pick-up yields; an uncontended claim, recall and connect complete without yielding (SQLite and " +
-            "GloVe run synchronously in process), so Blazor renders only the last stage, after the recall (the e2e tests see 'Loading context…' with a slowed recall)."));
+            " Each stage is sent to the browser as the pick-up moves on; when the next one follows within the same animation frame, the " +
+            "observer may see only the later state (the e2e tests hold 'Loading context…' on screen with a slowed recall)."));
         report.Notes.Add(browser.Errors.IsEmpty ? "the desk page logged no console errors." : $"the desk page logged {browser.Errors.Count} console error(s); the first: {browser.Errors.First()}");
         report.Notes.Add($"the server, chromium and this client share the machine's {Environment.ProcessorCount} logical CPUs; chromium counts as 'other' in the CPU column.");
         return report;
