@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using AgentDesk.E2E.Support;
@@ -33,14 +32,12 @@ public sealed class SlowRecallBrowserFixture : IAsyncLifetime
 }
 
 /// <summary>The agent desk in chromium against the real app process: live queue, pick-up, the context view, roles.</summary>
-public sealed class DeskPageTests(SlowRecallBrowserFixture fixture, ITestOutputHelper output) : IClassFixture<SlowRecallBrowserFixture>, IAsyncLifetime
+public sealed class DeskPageTests(SlowRecallBrowserFixture fixture, ITestOutputHelper output) : PageTest(output), IClassFixture<SlowRecallBrowserFixture>
 {
     private const string XssMarkup = "<script>window.__xss=1</script> <img src=x onerror=\"window.__xss=1\">";
 
-    private readonly List<IBrowserContext> _contexts = [];
-    private readonly ConcurrentQueue<string> _consoleErrors = new();
-
-    private AppProcess App => fixture.App;
+    protected override AppProcess SharedApp => fixture.App;
+    protected override IBrowser Browser => fixture.Browser;
 
     [Fact]
     public async Task Escalation_AppearsOnAnOpenDesk_WithinASecond_WithoutReload()
@@ -54,11 +51,11 @@ public sealed class DeskPageTests(SlowRecallBrowserFixture fixture, ITestOutputH
         await Expect(Card(page, handoffId)).ToBeVisibleAsync(new() { Timeout = 1_000 });
         clock.Stop();
 
-        output.WriteLine($"escalate → card visible: {clock.ElapsedMilliseconds} ms");
+        Output.WriteLine($"escalate → card visible: {clock.ElapsedMilliseconds} ms");
         await Expect(Card(page, handoffId).GetByTestId("card-urgency")).ToHaveTextAsync("HIGH");
         await Expect(Card(page, handoffId).GetByTestId("card-reason")).ToHaveTextAsync("line fault needs an engineer");
         Assert.True(await page.EvaluateAsync<bool>("() => window.__samePage === true"), "the desk reloaded instead of updating live");
-        Assert.Empty(_consoleErrors);
+        Assert.Empty(ConsoleErrors);
     }
 
     [Fact]
@@ -110,7 +107,7 @@ public sealed class DeskPageTests(SlowRecallBrowserFixture fixture, ITestOutputH
             await Expect(Card(page, handoffId)).ToHaveCountAsync(0, new() { Timeout = 10_000 });
         }
         Assert.Equal(1, winners);
-        Assert.Empty(_consoleErrors);
+        Assert.Empty(ConsoleErrors);
     }
 
     [Fact]
@@ -295,28 +292,5 @@ public sealed class DeskPageTests(SlowRecallBrowserFixture fixture, ITestOutputH
         await page.SignInAsync(App, await App.CreateUserAsync("agent", ["agent"], [queue]));
         await Expect(page.GetByTestId("desk")).ToHaveAttributeAsync("data-interactive", "true");
         return page;
-    }
-
-    private async Task<IPage> NewPageAsync()
-    {
-        var context = await fixture.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
-        _contexts.Add(context);
-        var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(15_000);
-        page.Console += (_, message) => { if (message.Type == "error") _consoleErrors.Enqueue(message.Text); };
-        page.PageError += (_, error) => _consoleErrors.Enqueue("uncaught: " + error);
-        return page;
-    }
-
-    public Task InitializeAsync()
-    {
-        SetDefaultExpectTimeout(10_000);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        foreach (var context in _contexts) await context.DisposeAsync();
-        foreach (var error in _consoleErrors) output.WriteLine("[console] " + error);
     }
 }

@@ -9,15 +9,13 @@ using static Microsoft.Playwright.Assertions;
 namespace AgentDesk.E2E.Pages;
 
 /// <summary>The overview page at / in a real chromium against the real app process.</summary>
-public sealed class HomePageTests(BrowserFixture fixture, ITestOutputHelper output) : IClassFixture<BrowserFixture>, IAsyncLifetime
+public sealed class HomePageTests(BrowserFixture fixture, ITestOutputHelper output) : PageTest(output), IClassFixture<BrowserFixture>
 {
+    protected override AppProcess SharedApp => fixture.App;
+    protected override IBrowser Browser => fixture.Browser;
+
     private const string XssMarkup = "<script>window.__xss=1</script> <img src=x onerror=\"window.__xss=1\">";
 
-    // Filled from Playwright's event thread while the test reads them.
-    private readonly ConcurrentQueue<string> _consoleErrors = new();
-    private readonly ConcurrentQueue<string> _blazorSockets = new();
-    private IBrowserContext? _context;
-    private AppProcess? _ownApp;
 
     [Fact]
     public async Task HomePage_Opened_LoadsBlazorScriptAndLogsNoConsoleErrors()
@@ -29,14 +27,14 @@ public sealed class HomePageTests(BrowserFixture fixture, ITestOutputHelper outp
         await Expect(page).ToHaveTitleAsync("AgentDesk — overview");
         await WaitUntilLiveAsync(page);
         await Expect(page.GetByTestId("live-status")).ToContainTextAsync("live");
-        Assert.Contains(_blazorSockets, url => new Uri(url).AbsolutePath.StartsWith("/_blazor", StringComparison.Ordinal));
-        Assert.Empty(_consoleErrors);
+        Assert.Contains(Sockets, url => new Uri(url).AbsolutePath.StartsWith("/_blazor", StringComparison.Ordinal));
+        Assert.Empty(ConsoleErrors);
     }
 
     [Fact]
     public async Task HomePage_FreshDatabase_ShowsEmptyStateUntilFirstMemoryArrives()
     {
-        var app = _ownApp = await AppProcess.LaunchAsync(); // the shared app has agents by now
+        var app = OwnApp = await AppProcess.LaunchAsync(); // the shared app has agents by now
         var (page, _) = await OpenHomeAsync(app);
 
         await Expect(page.GetByText("No agents yet")).ToBeVisibleAsync();
@@ -47,7 +45,7 @@ public sealed class HomePageTests(BrowserFixture fixture, ITestOutputHelper outp
         await StoreMemoryAsync(app, agentId, "the first memory on a fresh desk");
         await Expect(page.GetByTestId("agents-grid")).ToContainTextAsync(agentId);
         await Expect(page.GetByText("No agents yet")).ToBeHiddenAsync();
-        Assert.Empty(_consoleErrors);
+        Assert.Empty(ConsoleErrors);
     }
 
     [Fact]
@@ -64,7 +62,7 @@ public sealed class HomePageTests(BrowserFixture fixture, ITestOutputHelper outp
         await Expect(page.GetByTestId("memory-list")).ToContainTextAsync(content);
         await Expect(page.GetByTestId("agents-grid")).ToContainTextAsync(agentId);
         Assert.True(await page.EvaluateAsync<bool>("() => window.__e2eSamePage === true"), "the page reloaded instead of updating live");
-        Assert.Empty(_consoleErrors);
+        Assert.Empty(ConsoleErrors);
     }
 
     [Fact]
@@ -81,32 +79,14 @@ public sealed class HomePageTests(BrowserFixture fixture, ITestOutputHelper outp
         await AssertRenderedAsTextAsync(page, content, marker);
         await page.ReloadAsync();
         await AssertRenderedAsTextAsync(page, content, marker);
-        Assert.Empty(_consoleErrors);
+        Assert.Empty(ConsoleErrors);
     }
 
-    public Task InitializeAsync()
-    {
-        // Two cores run the app, chromium and the test: allow for a slow first render.
-        SetDefaultExpectTimeout(15_000);
-        return Task.CompletedTask;
-    }
 
-    public async Task DisposeAsync()
-    {
-        if (_context is not null) await _context.DisposeAsync();
-        foreach (var error in _consoleErrors) output.WriteLine("[console] " + error);
-        output.WriteLine((_ownApp ?? fixture.App).Output());
-        if (_ownApp is not null) await _ownApp.DisposeAsync();
-    }
 
     private async Task<(IPage Page, IResponse BlazorScript)> OpenHomeAsync(AppProcess app)
     {
-        _context = await fixture.Browser.NewContextAsync();
-        var page = await _context.NewPageAsync();
-        page.SetDefaultTimeout(15_000);
-        page.Console += (_, message) => { if (message.Type == "error") _consoleErrors.Enqueue(message.Text); };
-        page.PageError += (_, error) => _consoleErrors.Enqueue("uncaught: " + error);
-        page.WebSocket += (_, socket) => _blazorSockets.Enqueue(socket.Url);
+        var page = await NewPageAsync();
 
         var viewer = await app.CreateUserAsync("viewer", ["agent"]);
         IResponse? script = null;

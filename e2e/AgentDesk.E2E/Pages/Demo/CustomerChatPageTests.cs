@@ -14,8 +14,11 @@ namespace AgentDesk.E2E.Pages.Demo;
 /// client follows the case as a desk moves it along over the API, a page opened mid-case shows where it is, a lost
 /// hub connection shows an error and recovers, and a thread with markup is shown as text.
 /// </summary>
-public sealed class CustomerChatPageTests(BrowserFixture fixture, ITestOutputHelper output) : IClassFixture<BrowserFixture>, IAsyncLifetime
+public sealed class CustomerChatPageTests(BrowserFixture fixture, ITestOutputHelper output) : PageTest(output), IClassFixture<BrowserFixture>
 {
+    protected override AppProcess SharedApp => fixture.App;
+    protected override IBrowser Browser => fixture.Browser;
+
     private const string NoCase = "No agent has been asked to join this conversation yet.";
     private const string Waiting = "Waiting for an agent…";
     private const string Connecting = "An agent is joining — connecting…";
@@ -31,13 +34,7 @@ public sealed class CustomerChatPageTests(BrowserFixture fixture, ITestOutputHel
         }).observe(document, { subtree: true, childList: true, characterData: true });
         """;
 
-    // Filled from Playwright's event thread while the test reads them.
-    private readonly ConcurrentQueue<string> _consoleErrors = new();
-    private readonly ConcurrentQueue<string> _sockets = new();
-    private IBrowserContext? _context;
-    private AppProcess? _ownApp;
 
-    private AppProcess App => _ownApp ?? fixture.App;
     private HttpClient Api => App.Client;
 
     [Fact]
@@ -69,9 +66,9 @@ public sealed class CustomerChatPageTests(BrowserFixture fixture, ITestOutputHel
         await Expect(page.GetByTestId("chat-input")).ToBeDisabledAsync();
 
         Assert.Equal(["Connecting to the chat…", NoCase, Waiting, Connecting, "Connected to alice", Resolved], await StatusesAsync(page));
-        Assert.Contains(_sockets, url => new Uri(url).AbsolutePath == "/hubs/handoffs");
-        Assert.DoesNotContain(_sockets, url => new Uri(url).AbsolutePath.StartsWith("/_blazor", StringComparison.Ordinal));
-        Assert.Empty(_consoleErrors);
+        Assert.Contains(Sockets, url => new Uri(url).AbsolutePath == "/hubs/handoffs");
+        Assert.DoesNotContain(Sockets, url => new Uri(url).AbsolutePath.StartsWith("/_blazor", StringComparison.Ordinal));
+        Assert.Empty(ConsoleErrors);
     }
 
     [Fact]
@@ -86,7 +83,7 @@ public sealed class CustomerChatPageTests(BrowserFixture fixture, ITestOutputHel
         await Expect(page.GetByTestId("chat-status")).ToHaveTextAsync(Connecting);
         await Expect(page.GetByTestId("chat-agent")).ToHaveTextAsync("bob");
         Assert.Equal(["Connecting to the chat…", Connecting], await StatusesAsync(page));
-        Assert.Empty(_consoleErrors);
+        Assert.Empty(ConsoleErrors);
     }
 
     [Fact]
@@ -113,7 +110,7 @@ public sealed class CustomerChatPageTests(BrowserFixture fixture, ITestOutputHel
     [Fact]
     public async Task ChatPage_ThreadWithMarkup_Answers400ShowingItAsTextAndRunsNothing()
     {
-        var page = await NewPageAsync();
+        var page = await NewPageAsync(StatusRecorder);
 
         var response = await page.GotoAsync(new Uri(App.BaseAddress, "demo/chat/" + Uri.EscapeDataString(XssMarkup)).ToString());
 
@@ -122,13 +119,13 @@ public sealed class CustomerChatPageTests(BrowserFixture fixture, ITestOutputHel
         await Expect(page.GetByTestId("chat-messages").Locator("script, img")).ToHaveCountAsync(0);
         await Expect(page.GetByTestId("chat-input")).ToBeDisabledAsync();
         Assert.Equal("undefined", await page.EvaluateAsync<string>("() => typeof window.__xss"));
-        Assert.DoesNotContain(_sockets, url => new Uri(url).AbsolutePath == "/hubs/handoffs");
+        Assert.DoesNotContain(Sockets, url => new Uri(url).AbsolutePath == "/hubs/handoffs");
     }
 
     [Fact]
     public async Task ChatPage_HubUnreachable_ShowsAnErrorAndTryAgainRecovers()
     {
-        var page = await NewPageAsync();
+        var page = await NewPageAsync(StatusRecorder);
         await page.RouteAsync(url => new Uri(url).AbsolutePath == "/hubs/handoffs/negotiate", route => route.AbortAsync());
 
         await page.GotoAsync(new Uri(App.BaseAddress, $"demo/chat/{NewName("cust")}").ToString());
@@ -143,7 +140,7 @@ public sealed class CustomerChatPageTests(BrowserFixture fixture, ITestOutputHel
     [Fact]
     public async Task ChatPage_ServerRestarts_ReconnectsAndShowsWhatHappenedMeanwhile()
     {
-        var app = _ownApp = await AppProcess.LaunchAsync(); // killed and restarted: not the shared app
+        var app = OwnApp = await AppProcess.LaunchAsync(); // killed and restarted: not the shared app
         var customer = NewName("cust");
         var handoff = await App.EscalateIdAsync(NewName("restart"), customer: customer);
         await OkAsync(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/claim", new { agent_id = "dora" }));
@@ -161,36 +158,11 @@ public sealed class CustomerChatPageTests(BrowserFixture fixture, ITestOutputHel
         await Expect(status).ToHaveTextAsync("Connected to dora", new() { Timeout = 45_000 });
     }
 
-    public Task InitializeAsync()
-    {
-        // Two cores run the app, chromium and the test: allow for a slow first render.
-        SetDefaultExpectTimeout(15_000);
-        return Task.CompletedTask;
-    }
 
-    public async Task DisposeAsync()
-    {
-        if (_context is not null) await _context.DisposeAsync();
-        foreach (var error in _consoleErrors) output.WriteLine("[console] " + error);
-        output.WriteLine(App.Output());
-        if (_ownApp is not null) await _ownApp.DisposeAsync();
-    }
-
-    private async Task<IPage> NewPageAsync()
-    {
-        _context = await fixture.Browser.NewContextAsync();
-        await _context.AddInitScriptAsync(StatusRecorder);
-        var page = await _context.NewPageAsync();
-        page.SetDefaultTimeout(15_000);
-        page.Console += (_, message) => { if (message.Type == "error") _consoleErrors.Enqueue(message.Text); };
-        page.PageError += (_, error) => _consoleErrors.Enqueue("uncaught: " + error);
-        page.WebSocket += (_, socket) => _sockets.Enqueue(socket.Url);
-        return page;
-    }
 
     private async Task<IPage> OpenChatAsync(string thread)
     {
-        var page = await NewPageAsync();
+        var page = await NewPageAsync(StatusRecorder);
         var response = await page.GotoAsync(new Uri(App.BaseAddress, $"demo/chat/{thread}").ToString());
         Assert.Equal((int)HttpStatusCode.OK, response?.Status);
         return page;
