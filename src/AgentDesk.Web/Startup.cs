@@ -60,8 +60,11 @@ public sealed class StartupService(
             if (semantic.Enabled)
                 logger.LogInformation("Loaded {Count} vectors ({Model}) in {Ms:F0} ms", semantic.IndexedCount, semantic.ModelId, TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
             state.Phase = "completing pending handoffs";
-            if (await handoffs.CompletePendingAsync(stoppingToken) is > 0 and var completed)
-                logger.LogWarning("Completed {Count} handoffs a crash left between storing the summary and queueing the case", completed);
+            var pending = await handoffs.CompletePendingAsync(stoppingToken);
+            if (pending.Completed > 0)
+                logger.LogWarning("Completed {Count} handoffs a crash left between storing the summary and queueing the case", pending.Completed);
+            foreach (var (id, error) in pending.Failed)
+                logger.LogError("Handoff {Id} was left pending by a crash and cannot be queued: {Error}", id, error);
             state.Phase = "seeding demo data";
             await demo.SeedIfEnabledAsync(stoppingToken);
             if (await users.EnsureAdminAsync(config["AgentDesk:Auth:AdminUser"], config["AgentDesk:Auth:AdminPassword"], stoppingToken))

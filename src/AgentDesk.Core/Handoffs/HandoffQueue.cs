@@ -37,6 +37,9 @@ public sealed record EscalationResult(Handoff Handoff, bool Replayed);
 public sealed record HandoffContext(
     Handoff Handoff, Memory.Memory? SummaryMemory, IReadOnlyList<RecallHit> Memories, IReadOnlyList<Handoff> EarlierHandoffs, double RecallMs, bool SummaryRecalled);
 
+/// <summary>What start-up's completion of pending handoffs did: how many it queued, and those it could not (with why).</summary>
+public sealed record PendingCompletion(int Completed, IReadOnlyList<(string Id, string Error)> Failed);
+
 /// <summary>Settings of the handoff engine, from <c>AgentDesk:Handoffs</c>.</summary>
 public sealed record HandoffOptions
 {
@@ -262,12 +265,26 @@ public sealed partial class HandoffQueue(
         notifier.Publish(new HandoffChange(HandoffEventKind.Queued, queueing.Handoff));
     }
 
-    /// <summary>Completes every handoff left pending by a crash between the two phases; returns how many.</summary>
-    public async Task<int> CompletePendingAsync(CancellationToken ct = default)
+    /// <summary>
+    /// Completes every handoff left pending by a crash between the two phases. One that cannot be completed (its
+    /// source session was deleted since) is reported and left pending, invisible, rather than stopping the others.
+    /// </summary>
+    public async Task<PendingCompletion> CompletePendingAsync(CancellationToken ct = default)
     {
         var pending = await database.ReadAsync(connection => HandoffRecords.PendingIdsAsync(connection, ct), ct);
-        foreach (var id in pending) await CompleteAsync(id, ct);
-        return pending.Count;
+        var failed = new List<(string Id, string Error)>();
+        foreach (var id in pending)
+        {
+            try
+            {
+                await CompleteAsync(id, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failed.Add((id, e.Message));
+            }
+        }
+        return new PendingCompletion(pending.Count - failed.Count, failed);
     }
 
     /// <summary>Drafts the summary an escalation of this session would carry, with its validation report; stores nothing.</summary>

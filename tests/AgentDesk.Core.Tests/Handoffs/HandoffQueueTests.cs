@@ -75,13 +75,31 @@ public sealed class HandoffQueueTests : DatabaseTest
 
         var completed = await Queue().CompletePendingAsync();
 
-        Assert.Equal(1, completed);
+        Assert.Equal(1, completed.Completed);
+        Assert.Empty(completed.Failed);
         var queued = Assert.Single(await Queue().ListAsync(new HandoffQuery { Status = HandoffStatus.Queued }));
         Assert.Equal(handoff.Id, queued.Id);
         var ended = await Db.Sessions.GetAsync(session);
         Assert.False(ended!.IsActive);
         Assert.Equal(handoff.SummaryMemoryId, ended.Metadata!["handoff_memory_id"]!.GetValue<string>());
-        Assert.Equal(0, await Queue().CompletePendingAsync());
+        Assert.Equal(0, (await Queue().CompletePendingAsync()).Completed);
+    }
+
+    [Fact]
+    public async Task CompletePending_OneThatCannotBeQueued_IsReported_AndTheOthersStillComplete()
+    {
+        var broken = (await Queue().EscalateAsync(Request(await BotSessionAsync("bot-a"), "bot-a"))).Handoff;
+        var fine = (await Queue().EscalateAsync(Request(await BotSessionAsync("bot-b"), "bot-b"))).Handoff;
+        await Db.Database.WriteAsync(async (c, tx) => await c.ExecuteAsync("""
+            UPDATE handoffs SET status = 'pending', queued_at = NULL WHERE id IN (@A, @B);
+            DELETE FROM sessions WHERE id = @Session;
+            """, new { A = broken.Id, B = fine.Id, Session = broken.SourceSessionId }, tx));
+
+        var completed = await Queue().CompletePendingAsync();
+
+        Assert.Equal(1, completed.Completed);
+        Assert.Equal(broken.Id, Assert.Single(completed.Failed).Id);
+        Assert.Equal(HandoffStatus.Queued, (await Queue().GetAsync(fine.Id))!.Status);
     }
 
     [Fact]
