@@ -15,9 +15,6 @@ public static class HandoffStatus
 
     /// <summary>The states a client may filter on.</summary>
     public static readonly IReadOnlyList<string> Listable = [Queued, Claimed, Connected, Resolved, Escalated];
-
-    /// <summary>A case someone still has to work on.</summary>
-    public static bool IsOpen(string status) => status is Queued or Claimed or Connected;
 }
 
 /// <summary>Where the stored summary came from: written by the caller, drafted by a generator, or composed from the memories of a session that ended without one.</summary>

@@ -93,10 +93,6 @@ public sealed partial class HandoffQueue(
     public Task<Handoff?> CurrentOfConversationAsync(string conversation, CancellationToken ct = default) =>
         database.ReadAsync(connection => HandoffRecords.CurrentOfConversationAsync(connection, conversation, ct), ct);
 
-    /// <summary>Every handoff of the handoff's case, oldest first.</summary>
-    public Task<IReadOnlyList<Handoff>> CaseAsync(string caseId, CancellationToken ct = default) =>
-        database.ReadAsync(connection => HandoffRecords.CaseAsync(connection, null, caseId, ct), ct);
-
     public Task<IReadOnlyList<HandoffEventRecord>> EventsAsync(string id, CancellationToken ct = default) =>
         database.ReadAsync(connection => HandoffRecords.EventsAsync(connection, id, ct), ct);
 
