@@ -93,9 +93,7 @@ public sealed class DeskState(HandoffQueue handoffs, MemoryStore memories, TimeP
         await stageChanged();
         try
         {
-            var context = await handoffs.RecallContextAsync(handoffId, User.Id, ct: ct);
-            var connected = await handoffs.ConnectAsync(handoffId, User.Id, ct);
-            Current = new PickUp(handoffId, PickUpStage.Connected, context with { Handoff = connected with { ParallelCases = context.Handoff.ParallelCases } });
+            Current = await RecallThenConnectAsync(handoffId, ct);
         }
         catch (DeskException e)
         {
@@ -134,7 +132,7 @@ public sealed class DeskState(HandoffQueue handoffs, MemoryStore memories, TimeP
         if (Current is { } current && current.HandoffId == handoff.Id && change.Kind == HandoffEventKind.Claimed && handoff.ClaimedBy != User.Id)
         {
             Current = null;
-            Notice = $"{handoff.ClaimedBy} picked up this case first; it is theirs now.";
+            Notice = TakenNotice(handoff.ClaimedBy ?? "another agent");
             changed = true;
         }
         return changed;
@@ -148,7 +146,7 @@ public sealed class DeskState(HandoffQueue handoffs, MemoryStore memories, TimeP
     {
         if (TakenBy(handoffId) is { } taker)
         {
-            Notice = $"{taker} picked up this case first; it is theirs now.";
+            Notice = TakenNotice(taker);
             _queue.RemoveAll(h => h.Id == handoffId);
             _taken.Remove(handoffId);
             await stageChanged();
@@ -164,9 +162,7 @@ public sealed class DeskState(HandoffQueue handoffs, MemoryStore memories, TimeP
             _queue.RemoveAll(h => h.Id == handoffId);
             Current = new PickUp(handoffId, PickUpStage.LoadingContext, Card: card);
             await stageChanged();
-            var context = await handoffs.RecallContextAsync(handoffId, User.Id, ct: ct);
-            var connected = await handoffs.ConnectAsync(handoffId, User.Id, ct);
-            Current = new PickUp(handoffId, PickUpStage.Connected, context with { Handoff = connected with { ParallelCases = context.Handoff.ParallelCases } });
+            Current = await RecallThenConnectAsync(handoffId, ct);
         }
         catch (DeskException e) when (e.Status == 409)
         {
@@ -181,6 +177,16 @@ public sealed class DeskState(HandoffQueue handoffs, MemoryStore memories, TimeP
         }
         await stageChanged();
     }
+
+    /// <summary>The context recall, and only after it the connect: the rule a pick-up and a resume share.</summary>
+    private async Task<PickUp> RecallThenConnectAsync(string handoffId, CancellationToken ct)
+    {
+        var context = await handoffs.RecallContextAsync(handoffId, User.Id, ct: ct);
+        var connected = await handoffs.ConnectAsync(handoffId, User.Id, ct);
+        return new PickUp(handoffId, PickUpStage.Connected, context with { Handoff = connected with { ParallelCases = context.Handoff.ParallelCases } });
+    }
+
+    private static string TakenNotice(string taker) => $"{taker} picked up this case first; it is theirs now.";
 
     /// <summary>Drops the pick-up in progress with a message (the page calls it when the server failed outright).</summary>
     public void Abandon(string notice)
