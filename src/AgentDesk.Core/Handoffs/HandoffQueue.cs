@@ -104,9 +104,7 @@ public sealed partial class HandoffQueue(
     /// <param name="parentId">The handoff this one escalates further (<c>/escalate</c>); otherwise found from the session.</param>
     public async Task<EscalationResult> EscalateAsync(EscalationRequest request, string? parentId = null, CancellationToken ct = default)
     {
-        if (request.IdempotencyKey is { } key
-            && await database.ReadAsync(c => HandoffRecords.FindByIdempotencyKeyAsync(c, null, key, ct), ct) is { } prior)
-            return new(await ReplayAsync(prior.Handoff, prior.RequestHash, request, ct), true);
+        if (await ReplayAsync(request, ct) is { } replayed) return replayed;
 
         var session = await database.ReadAsync(c => SessionStore.GetAsync(c, null, request.SourceSessionId, ct), ct)
             ?? throw DeskException.NotFound($"session '{request.SourceSessionId}' not found");
@@ -115,10 +113,7 @@ public sealed partial class HandoffQueue(
         if (await database.ReadAsync(c => HandoffRecords.FindBySourceSessionAsync(c, null, session.Id, ct), ct) is { } existing)
         {
             // A concurrent request with the same key may have stored it since the check above.
-            if (request.IdempotencyKey is { } k
-                && await database.ReadAsync(c => HandoffRecords.FindByIdempotencyKeyAsync(c, null, k, ct), ct) is { } same)
-                return new(await ReplayAsync(same.Handoff, same.RequestHash, request, ct), true);
-            return new(await RetryOrRefuseAsync(existing, ct), true);
+            return await ReplayAsync(request, ct) ?? new(await RetryOrRefuseAsync(existing, ct), true);
         }
 
         var @case = await ReadCaseAsync(session, parentId, request.AgentId, request.Target, request.Reason, request.Urgency, request.Channel, request.CustomerId, ct);
@@ -408,9 +403,7 @@ public sealed partial class HandoffQueue(
     /// </summary>
     public async Task<EscalationResult> EscalateFurtherAsync(string id, EscalationRequest request, CancellationToken ct = default)
     {
-        if (request.IdempotencyKey is { } key
-            && await database.ReadAsync(c => HandoffRecords.FindByIdempotencyKeyAsync(c, null, key, ct), ct) is { } prior)
-            return new(await ReplayAsync(prior.Handoff, prior.RequestHash, request, ct), true);
+        if (await ReplayAsync(request, ct) is { } replayed) return replayed;
         var handoff = await database.ReadAsync(c => HandoffRecords.GetAsync(c, null, id, ct), ct) ?? throw DeskException.NotFound($"handoff '{id}' not found");
         if (HandoffLifecycle.Refusal(handoff, HandoffAction.Escalate, request.AgentId) is { } why) throw DeskException.Conflict(why);
         return await EscalateAsync(request with { SourceSessionId = handoff.AgentSessionId! }, id, ct);
@@ -477,12 +470,18 @@ public sealed partial class HandoffQueue(
         handoff.CustomerId is null ? handoff with { ParallelCases = [] }
             : handoff with { ParallelCases = await HandoffRecords.ParallelAsync(connection, null, handoff.CustomerId, handoff.CaseId, ct) };
 
-    /// <summary>An earlier request with this idempotency key: the same request gets its result (completed if a failure left it pending), another one 409.</summary>
-    private async Task<Handoff> ReplayAsync(Handoff prior, string? priorHash, EscalationRequest request, CancellationToken ct)
+    /// <summary>
+    /// The result of an earlier request with this request's idempotency key, or null when there is none: the same
+    /// request gets it (completed if a failure left it pending), another request under the same key 409.
+    /// </summary>
+    private async Task<EscalationResult?> ReplayAsync(EscalationRequest request, CancellationToken ct)
     {
-        if (priorHash is not null && request.RequestHash is not null && priorHash != request.RequestHash)
+        if (request.IdempotencyKey is not { } key
+            || await database.ReadAsync(c => HandoffRecords.FindByIdempotencyKeyAsync(c, null, key, ct), ct) is not { } prior)
+            return null;
+        if (prior.RequestHash is not null && request.RequestHash is not null && prior.RequestHash != request.RequestHash)
             throw DeskException.Conflict("this Idempotency-Key was already used for a different handoff request; use a new key for a new request");
-        return prior.Status == HandoffStatus.Pending ? await CompleteAsync(prior.Id, ct) : prior;
+        return new(prior.Handoff.Status == HandoffStatus.Pending ? await CompleteAsync(prior.Handoff.Id, ct) : prior.Handoff, true);
     }
 
     /// <summary>A session that already has a handoff: a pending one is a retry after a failure and is completed; otherwise 409.</summary>
