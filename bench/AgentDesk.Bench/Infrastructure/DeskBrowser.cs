@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
+using AgentDesk.E2E.Support;
 using Microsoft.Playwright;
 
 namespace AgentDesk.Bench.Infrastructure;
 
 /// <summary>
-/// Debian's chromium driven by Playwright (its own browser download cannot reach its CDN here; the e2e tests use the
-/// same package and flags), with pages the size of a desk screen, and a desk user signed in through the real form.
+/// Debian's chromium, launched as the e2e tests launch it (<see cref="Chromium"/>), with pages the size of a desk
+/// screen, and a desk user signed in through the real form.
 /// </summary>
 public sealed class DeskBrowser : IAsyncDisposable
 {
@@ -39,23 +40,12 @@ public sealed class DeskBrowser : IAsyncDisposable
     /// <summary>What the pages logged as errors (console errors and uncaught exceptions): a desk run should leave none.</summary>
     public ConcurrentQueue<string> Errors { get; } = new();
 
-    /// <summary>AGENTDESK_E2E_CHROMIUM overrides the path, as for the e2e tests.</summary>
-    public static string ExecutablePath =>
-        Environment.GetEnvironmentVariable("AGENTDESK_E2E_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
-
     public static async Task<DeskBrowser> LaunchAsync()
     {
-        if (!File.Exists(ExecutablePath))
-            throw new InvalidOperationException($"no chromium at {ExecutablePath}: install it with 'apt-get install -y chromium' (or set AGENTDESK_E2E_CHROMIUM)");
         var playwright = await Playwright.CreateAsync();
         try
         {
-            var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-            {
-                ExecutablePath = ExecutablePath,
-                Headless = true,
-                Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"],
-            });
+            var browser = await Chromium.LaunchAsync(playwright);
             return new DeskBrowser(playwright, browser);
         }
         catch

@@ -122,7 +122,7 @@ public sealed class DeskPickupScenario : IScenario
         report.Targets.Add(new TargetCheck("the context view (summary first) arrives with 'Connected'", "every pick-up", $"{withContext}/{pickups}", withContext == pickups));
 
         report.Setup.Add(("Desk", $"one agent ('{AgentId}', role agent, queue '{Queue}') signed in through the sign-in form; chromium {browser.Version} headless " +
-            $"({DeskBrowser.ExecutablePath}), {DeskBrowser.Width}×{DeskBrowser.Height}, via Microsoft.Playwright; the desk's circuit live before the first case"));
+            $"({AgentDesk.E2E.Support.Chromium.ExecutablePath}), {DeskBrowser.Width}×{DeskBrowser.Height}, via Microsoft.Playwright; the desk's circuit live before the first case"));
         report.Setup.Add(("Cycle (untimed parts)", $"POST /v1/handoffs (generate: true) from a prepared bot session into '{Queue}' → wait for its card → " +
             "timed pick-up → GET /v1/handoffs/{id} (recall_ms) → Resolve… / 'No' / Resolve in the desk → wait for the empty work area; " +
             $"{warmup} warm-up cycles first"));

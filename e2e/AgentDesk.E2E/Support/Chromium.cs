@@ -5,6 +5,7 @@ namespace AgentDesk.E2E.Support;
 /// <summary>
 /// Debian's chromium driven by Playwright. Playwright's own browser download cannot reach its CDN
 /// here, so the browser is the system package (apt-get install -y chromium), found by path.
+/// Also compiled into the benchmark harness, so it depends on nothing but Playwright.
 /// </summary>
 public static class Chromium
 {
@@ -26,30 +27,5 @@ public static class Chromium
                 "--no-first-run", "--disable-quic", "--disable-sync",
             ],
         });
-    }
-}
-
-/// <summary>One app process and one browser, shared by the tests of a class; each test opens its own context.</summary>
-public sealed class BrowserFixture : IAsyncLifetime
-{
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
-    private AppProcess? _app;
-
-    public AppProcess App => _app ?? throw new InvalidOperationException("fixture not initialised");
-    public IBrowser Browser => _browser ?? throw new InvalidOperationException("fixture not initialised");
-
-    public async Task InitializeAsync()
-    {
-        _app = await AppProcess.LaunchAsync();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await Chromium.LaunchAsync(_playwright);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_browser is not null) await _browser.DisposeAsync();
-        _playwright?.Dispose();
-        if (_app is not null) await _app.DisposeAsync();
     }
 }
