@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using AgentDesk.E2E.Support;
+using static AgentDesk.E2E.Support.CaseApi;
 
 namespace AgentDesk.E2E.Handoffs;
 
@@ -95,19 +96,19 @@ public sealed class HandoffHubTests(HubAppFixture fixture) : IClassFixture<HubAp
         var handoff = await EscalateAsync(queue, "normal", customer);
         var barrier = await EscalateAsync(queue, "normal", barrierCustomer);
 
-        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/claim", new { agent_id = "alice" }));
+        await OkAsync(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/claim", new { agent_id = "alice" }));
         var connecting = await widget.WaitForAsync("AgentConnecting", c => c.GetProperty("handoff_id").GetString() == handoff);
         await desk.WaitForAsync("HandoffClaimed", c => c.GetProperty("handoff_id").GetString() == handoff);
         Assert.Equal(HttpStatusCode.Conflict, (await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/connect", new { agent_id = "alice" })).StatusCode);
-        var context = await Ok(await Api.GetAsync($"/v1/handoffs/{handoff}/context?agent_id=alice"));
+        var context = await OkAsync(await Api.GetAsync($"/v1/handoffs/{handoff}/context?agent_id=alice"));
         Assert.True(context.GetProperty("summary_recalled").GetBoolean());
 
         // A later event on the same connection proves nothing "connected" was sent for the case up to now.
-        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{barrier}/claim", new { agent_id = "bob" }));
+        await OkAsync(await Api.PostAsJsonAsync($"/v1/handoffs/{barrier}/claim", new { agent_id = "bob" }));
         await widget.WaitForAsync("AgentConnecting", c => c.GetProperty("handoff_id").GetString() == barrier);
         Assert.DoesNotContain(widget.Received, m => m.Target == "AgentConnected");
 
-        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/connect", new { agent_id = "alice" }));
+        await OkAsync(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/connect", new { agent_id = "alice" }));
         var connected = await widget.WaitForAsync("AgentConnected", c => c.GetProperty("handoff_id").GetString() == handoff);
         await desk.WaitForAsync("HandoffConnected", c => c.GetProperty("handoff_id").GetString() == handoff);
 
@@ -138,7 +139,7 @@ public sealed class HandoffHubTests(HubAppFixture fixture) : IClassFixture<HubAp
     {
         var customer = NewName("cust");
         var handoff = await EscalateAsync(NewName("mid"), "normal", customer);
-        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/claim", new { agent_id = "carol" }));
+        await OkAsync(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/claim", new { agent_id = "carol" }));
         await using var widget = await HubSocket.ConnectAsync(App.BaseAddress, apiKey: null);
 
         await widget.InvokeAsync("WatchConversation", customer);
@@ -160,10 +161,10 @@ public sealed class HandoffHubTests(HubAppFixture fixture) : IClassFixture<HubAp
 
         var handoff = await EscalateAsync(NewName("steps"), "normal", customer);
         var waiting = await widget.WaitForAsync("CaseWaiting", c => c.GetProperty("handoff_id").GetString() == handoff);
-        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/claim", new { agent_id = "dan" }));
-        await Ok(await Api.GetAsync($"/v1/handoffs/{handoff}/context?agent_id=dan"));
-        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/connect", new { agent_id = "dan" }));
-        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/resolve", new { agent_id = "dan", customer_repeated_themselves = false }));
+        await OkAsync(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/claim", new { agent_id = "dan" }));
+        await OkAsync(await Api.GetAsync($"/v1/handoffs/{handoff}/context?agent_id=dan"));
+        await OkAsync(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/connect", new { agent_id = "dan" }));
+        await OkAsync(await Api.PostAsJsonAsync($"/v1/handoffs/{handoff}/resolve", new { agent_id = "dan", customer_repeated_themselves = false }));
         var resolved = await widget.WaitForAsync("CaseResolved", c => c.GetProperty("handoff_id").GetString() == handoff);
 
         AssertFields(waiting.Argument, "conversation", "state", "handoff_id", "channel");
@@ -177,11 +178,11 @@ public sealed class HandoffHubTests(HubAppFixture fixture) : IClassFixture<HubAp
     public async Task WatchConversation_ByCaseId_FollowsTheCaseToTheHandoffItWasEscalatedTo()
     {
         var first = await EscalateAsync(NewName("tier1"), "normal");
-        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{first}/claim", new { agent_id = "erin" }));
+        await OkAsync(await Api.PostAsJsonAsync($"/v1/handoffs/{first}/claim", new { agent_id = "erin" }));
         await using var live = await HubSocket.ConnectAsync(App.BaseAddress, apiKey: null);
         await live.InvokeAsync("WatchConversation", first); // the case id is the first handoff's id
 
-        var next = (await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{first}/escalate",
+        var next = (await OkAsync(await Api.PostAsJsonAsync($"/v1/handoffs/{first}/escalate",
             new { agent_id = "erin", target_queue = NewName("tier2"), reason = "needs tier 2", generate = true }), HttpStatusCode.Created))
             .GetProperty("handoff_id").GetString();
         var waitingAgain = await live.WaitForAsync("CaseWaiting", c => c.GetProperty("handoff_id").GetString() == next);
@@ -214,13 +215,13 @@ public sealed class HandoffHubTests(HubAppFixture fixture) : IClassFixture<HubAp
         var (first, second) = (await EscalateAsync(tier1, "normal"), await EscalateAsync(tier1, "normal"));
         foreach (var id in new[] { first, second })
         {
-            await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{id}/claim", new { agent_id = "ann" }));
-            await Ok(await Api.GetAsync($"/v1/handoffs/{id}/context?agent_id=ann"));
-            await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{id}/connect", new { agent_id = "ann" }));
+            await OkAsync(await Api.PostAsJsonAsync($"/v1/handoffs/{id}/claim", new { agent_id = "ann" }));
+            await OkAsync(await Api.GetAsync($"/v1/handoffs/{id}/context?agent_id=ann"));
+            await OkAsync(await Api.PostAsJsonAsync($"/v1/handoffs/{id}/connect", new { agent_id = "ann" }));
         }
 
-        await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{first}/resolve", new { agent_id = "ann", customer_repeated_themselves = false }));
-        var escalated = await Ok(await Api.PostAsJsonAsync($"/v1/handoffs/{second}/escalate",
+        await OkAsync(await Api.PostAsJsonAsync($"/v1/handoffs/{first}/resolve", new { agent_id = "ann", customer_repeated_themselves = false }));
+        var escalated = await OkAsync(await Api.PostAsJsonAsync($"/v1/handoffs/{second}/escalate",
             new { agent_id = "ann", target_queue = tier2, reason = "needs tier 2", urgency = "high", generate = true }), HttpStatusCode.Created);
 
         await tier1Desk.WaitForAsync("HandoffResolved", c => c.GetProperty("handoff_id").GetString() == first);
@@ -241,9 +242,6 @@ public sealed class HandoffHubTests(HubAppFixture fixture) : IClassFixture<HubAp
 
     private Task<string> EscalateAsync(string queue, string urgency, string? customer = null) => App.EscalateIdAsync(queue, urgency, customer);
 
-    private static Task<JsonElement> Ok(HttpResponseMessage response, HttpStatusCode expected = HttpStatusCode.OK) => CaseApi.OkAsync(response, expected);
-
-    private static string NewName(string prefix) => CaseApi.NewName(prefix);
 
     private static string? HandoffOf(HubMessage message) =>
         message.Argument.TryGetProperty("handoff_id", out var id) ? id.GetString() : null;
