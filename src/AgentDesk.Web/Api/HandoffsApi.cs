@@ -143,7 +143,7 @@ public static class HandoffsApi
                 // A restricted key moves only what it may see, and acts for a case's agent only if it is one of its own.
                 if (caller.AgentIds is not null && await queue.GetAsync(handoffId, http.RequestAborted) is { } handoff)
                 {
-                    await VisibleAsync(handoffId, http, queue);
+                    EnsureVisible(caller, handoff);
                     if (handoff.ClaimedBy is { } claimant) caller.EnsureAgent(claimant);
                 }
                 var (targetQueue, targetAgent) = ReadTarget(item);
