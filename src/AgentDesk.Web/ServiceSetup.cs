@@ -85,6 +85,7 @@ public static class ServiceSetup
             ContextRecallDelay = TimeSpan.FromMilliseconds(config.GetValue("AgentDesk:Handoffs:ContextRecallDelayMs", 0)),
         });
         services.AddSingleton<HandoffQueue>();
+        services.AddSingleton<ShiftChanges>();
         services.AddSignalR().AddJsonProtocol(json =>
         {
             json.PayloadSerializerOptions.PropertyNamingPolicy = ApiJson.Options.PropertyNamingPolicy;
@@ -115,6 +116,7 @@ public static class ServiceSetup
         services.AddAuthorization();
         services.AddCascadingAuthenticationState();
         services.AddScoped<DeskState>();
+        services.AddScoped<Components.Pages.Shift.ShiftBoardState>();
         return services;
     }
 

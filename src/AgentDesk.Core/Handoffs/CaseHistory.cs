@@ -25,16 +25,16 @@ public static class CaseHistory
     public const double FulfilledOverlap = 0.8;
 
     /// <summary>
-    /// The commitments a new summary must carry: the previous handoff's (which carried every earlier open one),
-    /// less those a <see cref="FulfilledTag"/> memory of the case has since marked kept — one holding at least
-    /// <see cref="FulfilledOverlap"/> of the commitment's content words, stemmed ("I will email a case number" is
-    /// kept by "Emailed the case number").
+    /// The commitments a new summary must carry: the previous handoff's (which carried every earlier open one) and
+    /// those of any case merged into this one, less those a <see cref="FulfilledTag"/> memory of the case has since
+    /// marked kept — one holding at least <see cref="FulfilledOverlap"/> of the commitment's content words, stemmed
+    /// ("I will email a case number" is kept by "Emailed the case number").
     /// </summary>
-    public static IReadOnlyList<Commitment> OpenCommitments(Handoff? previous, IEnumerable<SessionMemory> caseMemories)
+    /// <param name="previous">The handoff the new one continues, then the cases merged into it (none for a first handoff).</param>
+    public static IReadOnlyList<Commitment> OpenCommitments(IReadOnlyList<Handoff> previous, IEnumerable<SessionMemory> caseMemories)
     {
-        if (previous is null) return [];
         var kept = caseMemories.Where(m => m.HasTag(FulfilledTag)).Select(m => ContentTerms(m.Content)).ToList();
-        return previous.Summary.Commitments.Where(c =>
+        return previous.SelectMany(h => h.Summary.Commitments).DistinctBy(c => c.What.Trim(), StringComparer.OrdinalIgnoreCase).Where(c =>
         {
             var promised = ContentTerms(c.What);
             return promised.Count == 0 || !kept.Any(done => promised.Count(done.Contains) >= FulfilledOverlap * promised.Count);

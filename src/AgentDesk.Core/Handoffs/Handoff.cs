@@ -13,8 +13,14 @@ public static class HandoffStatus
     public const string Resolved = "resolved";
     public const string Escalated = "escalated";
 
+    /// <summary>Folded by a supervisor into another open case of the same customer (<see cref="Handoff.MergedInto"/>).</summary>
+    public const string Merged = "merged";
+
     /// <summary>The states a client may filter on.</summary>
-    public static readonly IReadOnlyList<string> Listable = [Queued, Claimed, Connected, Resolved, Escalated];
+    public static readonly IReadOnlyList<string> Listable = [Queued, Claimed, Connected, Resolved, Escalated, Merged];
+
+    /// <summary>The states of a case someone still has to answer: on the shift board, and movable at a shift change.</summary>
+    public static readonly IReadOnlyList<string> Open = [Queued, Claimed, Connected];
 }
 
 /// <summary>Where the stored summary came from: written by the caller, drafted by a generator, or composed from the memories of a session that ended without one.</summary>
@@ -65,6 +71,8 @@ public sealed record Handoff
     public bool? CustomerRepeatedThemselves { get; init; }
     public long? EscalatedAt => EscalatedAtMs / 1000;
     public string? NextId { get; init; }
+    public string? MergedInto { get; init; }
+    public long? MergedAt => MergedAtMs / 1000;
 
     /// <summary>Other open cases of the same customer (PRODUCT.md edge case 5); filled in on reads that show one handoff.</summary>
     public IReadOnlyList<ParallelCase>? ParallelCases { get; init; }
@@ -76,6 +84,7 @@ public sealed record Handoff
     [JsonIgnore] public long? ConnectedAtMs { get; init; }
     [JsonIgnore] public long? ResolvedAtMs { get; init; }
     [JsonIgnore] public long? EscalatedAtMs { get; init; }
+    [JsonIgnore] public long? MergedAtMs { get; init; }
 
     /// <summary>The queue, or the agent, the case was handed to.</summary>
     [JsonIgnore] public string Target => TargetQueue ?? TargetAgent ?? "";

@@ -45,6 +45,23 @@ public static class HandoffLifecycle
         };
     }
 
+    /// <returns>
+    /// Why <paramref name="merged"/> may not be folded into <paramref name="into"/> (the 409 message), or null. Only
+    /// two open cases of one customer merge; the one folded away must not have an agent talking to the customer on it.
+    /// </returns>
+    public static string? MergeRefusal(Handoff merged, Handoff into)
+    {
+        if (merged.CaseId == into.CaseId) return $"handoffs '{merged.Id}' and '{into.Id}' are already one case";
+        if (merged.CustomerId is null || merged.CustomerId != into.CustomerId)
+            return $"only cases of one customer merge: '{merged.Id}' is {Customer(merged)}'s and '{into.Id}' is {Customer(into)}'s";
+        if (!HandoffStatus.Open.Contains(into.Status)) return $"{Finished(into)}: merge into an open case";
+        if (merged.Status == HandoffStatus.Connected)
+            return $"'{merged.ClaimedBy}' is talking to the customer on handoff '{merged.Id}': merge '{into.Id}' into it instead, or resolve it";
+        return merged.Status is HandoffStatus.Queued or HandoffStatus.Claimed ? null : Finished(merged);
+
+        static string Customer(Handoff h) => h.CustomerId is { } c ? $"customer '{c}'" : "no known customer";
+    }
+
     private static string Taken(Handoff handoff) => handoff.Status switch
     {
         HandoffStatus.Claimed or HandoffStatus.Connected => $"handoff '{handoff.Id}' was already claimed by '{handoff.ClaimedBy}'",
@@ -55,6 +72,7 @@ public static class HandoffLifecycle
     {
         HandoffStatus.Resolved => $"handoff '{handoff.Id}' is already resolved",
         HandoffStatus.Escalated => $"handoff '{handoff.Id}' was escalated further as '{handoff.NextId}'",
+        HandoffStatus.Merged => $"handoff '{handoff.Id}' was merged into '{handoff.MergedInto}'",
         var s => $"handoff '{handoff.Id}' is {s}",
     };
 }

@@ -11,6 +11,7 @@ public static class HandoffEventKind
     public const string Resolved = "resolved";
     public const string Escalated = "escalated";
     public const string Requeued = "requeued";
+    public const string Merged = "merged";
 
     /// <summary>A summary refused by validation (no handoff was made; the row's handoff id is <see cref="NoHandoff"/>).</summary>
     public const string Rejected = "rejected";

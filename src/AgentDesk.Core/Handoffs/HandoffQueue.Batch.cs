@@ -16,6 +16,9 @@ public sealed record BatchOutcome(int Index, string? Outcome, Handoff? Handoff, 
     public const string Created = "created";
 }
 
+/// <summary>A batch's progress: a case started (<see cref="Outcome"/> null, e.g. while its summary is drafted) or finished.</summary>
+public sealed record BatchStep(int Index, BatchOutcome? Outcome);
+
 public sealed partial class HandoffQueue
 {
     public const string ShiftChangeReason = "shift change";
@@ -25,8 +28,9 @@ public sealed partial class HandoffQueue
     /// own result, so one failure never hides the others. A case being worked (claimed or connected) is escalated from
     /// its agent's session with a fresh summary; a queued case is re-queued; anything else is refused for that case.
     /// </summary>
+    /// <param name="progress">Told, in order and on the batch's own thread, as each case starts and as it ends.</param>
     public async Task<IReadOnlyList<BatchOutcome>> BatchAsync(
-        IReadOnlyList<BatchItem> items, string actor, IProgress<BatchOutcome>? progress = null, CancellationToken ct = default)
+        IReadOnlyList<BatchItem> items, string actor, IProgress<BatchStep>? progress = null, CancellationToken ct = default)
     {
         var current = new Dictionary<string, Handoff>();
         foreach (var move in items.Select(i => i.Move).OfType<ShiftMove>())
@@ -39,6 +43,7 @@ public sealed partial class HandoffQueue
         var outcomes = new List<BatchOutcome>(items.Count);
         foreach (var item in items.OrderByDescending(Priority).ThenBy(i => i.Index))
         {
+            progress?.Report(new BatchStep(item.Index, null));
             BatchOutcome outcome;
             try
             {
@@ -59,7 +64,7 @@ public sealed partial class HandoffQueue
                 outcome = new(item.Index, null, null, new DeskException("INTERNAL_ERROR", 500, $"this case failed on the server and can be retried: {e.GetType().Name}"));
             }
             outcomes.Add(outcome);
-            progress?.Report(outcome);
+            progress?.Report(new BatchStep(item.Index, outcome));
         }
         return outcomes;
     }

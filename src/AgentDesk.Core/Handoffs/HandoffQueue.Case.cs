@@ -25,14 +25,15 @@ public sealed partial class HandoffQueue
     private async Task<CaseRead> ReadCaseAsync(
         Session session, string? parentId, string from, string to, string reason, Urgency urgency, string? channel, string? customerId, CancellationToken ct)
     {
-        var (parent, earlier) = await database.ReadAsync(async connection =>
+        var (parent, earlier, merged) = await database.ReadAsync(async connection =>
         {
             var p = parentId is not null ? await HandoffRecords.GetAsync(connection, null, parentId, ct)
                 : await HandoffRecords.FindByAgentSessionAsync(connection, null, session.Id, ct)
                   ?? (Meta(session, "handoff_id") is { } linked ? await HandoffRecords.GetAsync(connection, null, linked, ct) : null);
-            if (p is null) return ((Handoff?)null, (IReadOnlyList<Handoff>)[]);
+            if (p is null) return ((Handoff?)null, (IReadOnlyList<Handoff>)[], (IReadOnlyList<Handoff>)[]);
             var all = await HandoffRecords.CaseAsync(connection, null, p.CaseId, ct);
-            return (p, (IReadOnlyList<Handoff>)all.Where(h => h.ChainDepth <= p.ChainDepth).ToList());
+            var legs = all.Where(h => h.ChainDepth <= p.ChainDepth).ToList();
+            return (p, legs, await HandoffRecords.MergedIntoAsync(connection, null, legs.Select(h => h.Id).ToList(), ct));
         }, ct);
 
         var own = (await memories.ListAsync(new MemoryFilter { AgentId = session.AgentId, SessionId = session.Id }, MaxSessionMemories, ct: ct))
@@ -40,7 +41,7 @@ public sealed partial class HandoffQueue
             .Select(SessionMemory.From).ToList();
         var composeFrom = parent is null ? own : [.. CarriedForward(parent), .. own];
         var fulfilled = new List<SessionMemory>(own);
-        foreach (var leg in earlier)
+        foreach (var leg in earlier.Concat(merged))
             fulfilled.AddRange((await memories.ListAsync(new MemoryFilter
             {
                 AgentId = leg.SourceAgentId,
@@ -57,7 +58,7 @@ public sealed partial class HandoffQueue
         {
             Memories = composeFrom,
             EarlierHandoffs = CaseHistory.Chain(earlier),
-            OpenCommitments = CaseHistory.OpenCommitments(parent, fulfilled),
+            OpenCommitments = CaseHistory.OpenCommitments(parent is null ? [] : [parent, .. merged], fulfilled),
             Urgency = urgency,
             Reason = reason,
             From = from,

@@ -33,9 +33,15 @@ public sealed record EscalationRequest
 /// <summary>The handoff an escalation made, or (<see cref="Replayed"/>) the one an earlier identical request made.</summary>
 public sealed record EscalationResult(Handoff Handoff, bool Replayed);
 
-/// <summary>What the receiving agent reads on pick-up: the summary first, then the case's ranked memories.</summary>
+/// <summary>
+/// What the receiving agent reads on pick-up: the summary first, then the case's ranked memories (of every leg, and
+/// of the parallel cases a supervisor merged into it, listed in <see cref="MergedCases"/>).
+/// </summary>
 public sealed record HandoffContext(
-    Handoff Handoff, Memory.Memory? SummaryMemory, IReadOnlyList<RecallHit> Memories, IReadOnlyList<Handoff> EarlierHandoffs, double RecallMs, bool SummaryRecalled);
+    Handoff Handoff, Memory.Memory? SummaryMemory, IReadOnlyList<RecallHit> Memories, IReadOnlyList<Handoff> EarlierHandoffs, double RecallMs, bool SummaryRecalled)
+{
+    public IReadOnlyList<Handoff> MergedCases { get; init; } = [];
+}
 
 /// <summary>What start-up's completion of pending handoffs did: how many it queued, and those it could not (with why).</summary>
 public sealed record PendingCompletion(int Completed, IReadOnlyList<(string Id, string Error)> Failed);
@@ -325,19 +331,20 @@ public sealed partial class HandoffQueue(
     public async Task<HandoffContext> RecallContextAsync(string id, string? agentId, Action<Handoff>? authorize = null, CancellationToken ct = default)
     {
         var started = Stopwatch.GetTimestamp();
-        var (handoff, earlier) = await database.ReadAsync(async connection =>
+        var (handoff, earlier, merged) = await database.ReadAsync(async connection =>
         {
             var h = await HandoffRecords.GetAsync(connection, null, id, ct) ?? throw DeskException.NotFound($"handoff '{id}' not found");
             authorize?.Invoke(h);
             var all = await HandoffRecords.CaseAsync(connection, null, h.CaseId, ct);
-            return (await WithParallelCasesAsync(connection, h, ct), all.Where(e => e.ChainDepth < h.ChainDepth).ToList());
+            var merged = await HandoffRecords.MergedIntoAsync(connection, null, all.Where(e => e.ChainDepth <= h.ChainDepth).Select(e => e.Id).ToList(), ct);
+            return (await WithParallelCasesAsync(connection, h, ct), all.Where(e => e.ChainDepth < h.ChainDepth).ToList(), merged);
         }, ct);
         if (_options.ContextRecallDelay > TimeSpan.Zero) await Task.Delay(_options.ContextRecallDelay, time, ct);
         var query = $"{handoff.Summary.UserGoal} {handoff.Summary.Situation} {handoff.Reason}";
         var current = await RecallSessionAsync(handoff.SourceAgentId, handoff.SourceSessionId, query, ContextTopK, ct);
         var summaryRecalled = current.Count > 0 && current[0].Memory.Id == handoff.SummaryMemoryId;
         var ranked = new List<RecallHit>(current);
-        foreach (var leg in earlier)
+        foreach (var leg in earlier.Concat(merged))
             ranked.AddRange(await RecallSessionAsync(leg.SourceAgentId, leg.SourceSessionId, query, EarlierLegTopK, ct));
         var summary = ranked.FirstOrDefault(h => h.Memory.Id == handoff.SummaryMemoryId)?.Memory ?? await memories.GetAsync(handoff.SummaryMemoryId, ct);
         var rest = ranked.Where(h => h.Memory.Id != handoff.SummaryMemoryId)
@@ -346,7 +353,7 @@ public sealed partial class HandoffQueue(
 
         if (agentId is not null && handoff.RecallDoneAtMs is null && HandoffLifecycle.Refusal(handoff, HandoffAction.RecordRecall, agentId) is null)
             handoff = await RecordRecallAsync(handoff, agentId, elapsed, summaryRecalled, ct);
-        return new HandoffContext(handoff, summary, rest, earlier, elapsed, summaryRecalled);
+        return new HandoffContext(handoff, summary, rest, earlier, elapsed, summaryRecalled) { MergedCases = merged };
     }
 
     /// <summary>Marks the claiming agent connected to the customer; refused (409) until the context recall has completed.</summary>

@@ -15,7 +15,8 @@ internal static class HandoffRecords
         id, case_id, parent_id, chain_depth, source_session_id, source_agent_id, target_queue, target_agent, reason, urgency,
         channel, customer_id, summary_memory_id, summary, summary_text, word_count, summary_source, generator, fallback_reason,
         model_attempts, warnings, status, created_at, queued_at, claimed_by, claimed_at, agent_session_id, recall_done_at,
-        recall_ms, summary_recalled, connected_at, resolved_at, resolution_note, customer_repeated, escalated_at, next_id
+        recall_ms, summary_recalled, connected_at, resolved_at, resolution_note, customer_repeated, escalated_at, next_id,
+        merged_into, merged_at
         """;
 
     public static async Task<Handoff?> GetAsync(DbConnection connection, DbTransaction? tx, string id, CancellationToken ct) =>
@@ -63,6 +64,12 @@ internal static class HandoffRecords
             $"SELECT {Columns} FROM handoffs WHERE case_id = @caseId ORDER BY chain_depth, created_at", new { caseId }, tx, cancellationToken: ct)))
         .Select(r => r.ToHandoff()).ToList();
 
+    /// <summary>The handoffs a supervisor merged into any of <paramref name="ids"/>, oldest first.</summary>
+    public static async Task<IReadOnlyList<Handoff>> MergedIntoAsync(DbConnection connection, DbTransaction? tx, IReadOnlyCollection<string> ids, CancellationToken ct) =>
+        (await connection.QueryAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM handoffs WHERE merged_into IN @ids ORDER BY merged_at", new { ids }, tx, cancellationToken: ct)))
+        .Select(r => r.ToHandoff()).ToList();
+
     /// <summary>Open handoffs of the customer outside the given case, most urgent first.</summary>
     public static async Task<IReadOnlyList<ParallelCase>> ParallelAsync(DbConnection connection, DbTransaction? tx, string customerId, string caseId, CancellationToken ct) =>
         (await connection.QueryAsync<Row>(new CommandDefinition($"""
@@ -81,6 +88,7 @@ internal static class HandoffRecords
     {
         var clauses = new List<string> { "status <> 'pending'" };
         if (query.Status is not null) clauses.Add("status = @Status");
+        if (query.Statuses is not null) clauses.Add("status IN @Statuses");
         if (query.Queue is not null) clauses.Add("target_queue = @Queue");
         if (query.TargetAgent is not null) clauses.Add("target_agent = @TargetAgent");
         if (query.Urgency is not null) clauses.Add("urgency = @UrgencyLevel");
@@ -92,7 +100,7 @@ internal static class HandoffRecords
         var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""
             SELECT {Columns} FROM handoffs WHERE {string.Join(" AND ", clauses)}
             ORDER BY urgency DESC, COALESCE(queued_at, created_at), id LIMIT @Limit
-            """, new { query.Status, query.Queue, query.TargetAgent, UrgencyLevel = (int?)query.Urgency, query.CustomerId, query.ClaimedBy, query.VisibleTo, query.Limit },
+            """, new { query.Status, query.Statuses, query.Queue, query.TargetAgent, UrgencyLevel = (int?)query.Urgency, query.CustomerId, query.ClaimedBy, query.VisibleTo, query.Limit },
             cancellationToken: ct));
         return rows.Select(r => r.ToHandoff()).ToList();
     }
@@ -189,6 +197,8 @@ internal static class HandoffRecords
         public long? CustomerRepeated { get; set; }
         public long? EscalatedAt { get; set; }
         public string? NextId { get; set; }
+        public string? MergedInto { get; set; }
+        public long? MergedAt { get; set; }
         public string? RequestHash { get; set; }
 
         public Handoff ToHandoff() => new()
@@ -229,6 +239,8 @@ internal static class HandoffRecords
             CustomerRepeatedThemselves = CustomerRepeated is null ? null : CustomerRepeated != 0,
             EscalatedAtMs = EscalatedAt,
             NextId = NextId,
+            MergedInto = MergedInto,
+            MergedAtMs = MergedAt,
         };
     }
 }
@@ -237,6 +249,9 @@ internal static class HandoffRecords
 public sealed record HandoffQuery
 {
     public string? Status { get; init; }
+
+    /// <summary>Any of these states (with <see cref="Status"/>, both must hold).</summary>
+    public IReadOnlyCollection<string>? Statuses { get; init; }
     public string? Queue { get; init; }
     public string? TargetAgent { get; init; }
     public Urgency? Urgency { get; init; }

@@ -8,7 +8,7 @@ using AgentDesk.Web.Auth;
 
 namespace AgentDesk.Web.Api;
 
-/// <summary>The desk API of API.md §2: escalate, list, read, claim, context, connect, resolve, escalate further, batch, draft.</summary>
+/// <summary>The desk API of API.md §2: escalate, list, read, claim, context, connect, resolve, escalate further, merge, batch, draft.</summary>
 public static class HandoffsApi
 {
     public static void MapHandoffsApi(this IEndpointRouteBuilder v1)
@@ -32,6 +32,7 @@ public static class HandoffsApi
                 body.String("resolution_note") is { } note ? HandoffRules.Text(note, "resolution_note", HandoffRules.MaxNoteChars) : null,
                 body.Bool("customer_repeated_themselves"), http.RequestAborted))).RequireScope(Scopes.Handoffs);
         handoffs.MapPost("/{id}/escalate", EscalateFurtherAsync).RequireScope(Scopes.Handoffs);
+        handoffs.MapPost("/{id}/merge", MergeAsync).RequireScope(Scopes.Handoffs);
 
         v1.MapPost("/summaries/draft", DraftAsync).RequireScope(Scopes.Handoffs, Scopes.Read);
     }
@@ -170,6 +171,17 @@ public static class HandoffsApi
             error = o.Error is { } e ? ApiJson.ErrorBody(e) : null,
         }).ToList();
         return ApiJson.Ok(new { results, succeeded = results.Count(r => r.ok), failed = results.Count(r => !r.ok) });
+    }
+
+    /// <summary>A supervisor's merge of a customer's parallel case into another of their open cases (<c>{into}</c>).</summary>
+    private static async Task<IResult> MergeAsync(string id, HttpContext http, HandoffQueue queue, ApiLimits limits)
+    {
+        var caller = http.Caller();
+        if (caller.AgentIds is not null)
+            throw new DeskException("INSUFFICIENT_SCOPE", 403, "merging cases is a supervisor's action: it needs a key that is not restricted to agents");
+        var body = await limits.ReadAsync(http);
+        var into = body.RequiredString("into");
+        return ApiJson.Ok(new { handoff = await queue.MergeAsync(id, into, caller.Name, http.RequestAborted) });
     }
 
     private static async Task<IResult> DraftAsync(HttpContext http, HandoffQueue queue, ApiLimits limits, SessionStore sessions)

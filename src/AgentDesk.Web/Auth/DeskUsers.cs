@@ -24,9 +24,15 @@ public static class DeskRoles
     public const string QueueClaim = "agentdesk:queue";
 }
 
-/// <summary>A person who logs in to the desk; <see cref="Id"/> is also the agent id they act as.</summary>
-public sealed record DeskUser(string Id, string DisplayName, IReadOnlyList<string> Roles, IReadOnlyList<string> Queues)
+/// <summary>
+/// A person who logs in to the desk; <see cref="Id"/> is also the agent id they act as. <see cref="Shift"/> names the
+/// shift they work (free text such as "early"), by which the shift board groups and hands over cases.
+/// </summary>
+public sealed record DeskUser(string Id, string DisplayName, IReadOnlyList<string> Roles, IReadOnlyList<string> Queues, string? Shift = null)
 {
+    /// <summary>The longest shift name.</summary>
+    public const int MaxShiftChars = 40;
+
     public ClaimsPrincipal ToPrincipal() => new(new ClaimsIdentity(
         [
             new Claim(ClaimTypes.NameIdentifier, Id),
@@ -65,21 +71,22 @@ public sealed class DeskUsers(DeskDatabase database, TimeProvider time)
 
     private readonly PasswordHasher<DeskUser> _hasher = new();
 
-    public async Task<DeskUser> CreateAsync(string id, string displayName, string password, IReadOnlyList<string> roles, IReadOnlyList<string> queues, CancellationToken ct = default)
+    public async Task<DeskUser> CreateAsync(
+        string id, string displayName, string password, IReadOnlyList<string> roles, IReadOnlyList<string> queues, string? shift, CancellationToken ct = default)
     {
         MemoryRules.AgentId(id, "user name");
         if (password.Length < MinPasswordLength) throw DeskException.Invalid($"the password must have at least {MinPasswordLength} characters");
         if (roles.Count == 0) throw DeskException.Invalid("a user needs at least one role");
         if (roles.Except(DeskRoles.All).FirstOrDefault() is { } unknown)
             throw DeskException.Invalid($"'{unknown}' is not a role; use {string.Join(", ", DeskRoles.All)}");
-        var user = new DeskUser(id, displayName, roles, queues);
+        var user = new DeskUser(id, displayName, roles, queues, shift);
         await database.WriteAsync(async (connection, tx) =>
         {
             if (await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM users WHERE id = @id", new { id }, tx, cancellationToken: ct)) > 0)
                 throw DeskException.Conflict($"user '{id}' already exists");
             return await connection.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO users (id, display_name, password_hash, roles, queues, created_at)
-                VALUES (@id, @displayName, @hash, @roles, @queues, @now)
+                INSERT INTO users (id, display_name, password_hash, roles, queues, shift, created_at)
+                VALUES (@id, @displayName, @hash, @roles, @queues, @shift, @now)
                 """, new
             {
                 id,
@@ -87,6 +94,7 @@ public sealed class DeskUsers(DeskDatabase database, TimeProvider time)
                 hash = _hasher.HashPassword(user, password),
                 roles = JsonSerializer.Serialize(roles),
                 queues = JsonSerializer.Serialize(queues),
+                shift,
                 now = time.GetUtcNow().ToUnixTimeMilliseconds(),
             }, tx, cancellationToken: ct));
         }, ct);
@@ -103,13 +111,13 @@ public sealed class DeskUsers(DeskDatabase database, TimeProvider time)
         var exists = await database.ReadAsync(c => c.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COUNT(*) FROM users WHERE id = @userName", new { userName }, cancellationToken: ct)), ct);
         if (exists > 0) return false;
-        await CreateAsync(userName, "Administrator", password, [DeskRoles.Admin, DeskRoles.Supervisor, DeskRoles.Agent], [], ct);
+        await CreateAsync(userName, "Administrator", password, [DeskRoles.Admin, DeskRoles.Supervisor, DeskRoles.Agent], [], null, ct);
         return true;
     }
 
     public async Task<IReadOnlyList<DeskUser>> ListAsync(CancellationToken ct = default) =>
         (await database.ReadAsync(c => c.QueryAsync<UserRow>(new CommandDefinition(
-            "SELECT id, display_name, password_hash, roles, queues, failed_logins, locked_until FROM users ORDER BY id", cancellationToken: ct)), ct))
+            "SELECT id, display_name, password_hash, roles, queues, shift, failed_logins, locked_until FROM users ORDER BY id", cancellationToken: ct)), ct))
         .Select(r => r.ToUser()).ToList();
 
     /// <summary>Checks a password; counts failures, locks the account after too many, and clears the count on success.</summary>
@@ -117,7 +125,7 @@ public sealed class DeskUsers(DeskDatabase database, TimeProvider time)
         database.WriteAsync<LoginResult>(async (connection, tx) =>
         {
             var row = await connection.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition(
-                "SELECT id, display_name, password_hash, roles, queues, failed_logins, locked_until FROM users WHERE id = @id",
+                "SELECT id, display_name, password_hash, roles, queues, shift, failed_logins, locked_until FROM users WHERE id = @id",
                 new { id }, tx, cancellationToken: ct));
             if (row is null)
             {
@@ -152,10 +160,11 @@ public sealed class DeskUsers(DeskDatabase database, TimeProvider time)
         public string PasswordHash { get; set; } = "";
         public string Roles { get; set; } = "[]";
         public string Queues { get; set; } = "[]";
+        public string? Shift { get; set; }
         public long FailedLogins { get; set; }
         public long? LockedUntil { get; set; }
 
         public DeskUser ToUser() => new(Id, DisplayName,
-            JsonSerializer.Deserialize<List<string>>(Roles) ?? [], JsonSerializer.Deserialize<List<string>>(Queues) ?? []);
+            JsonSerializer.Deserialize<List<string>>(Roles) ?? [], JsonSerializer.Deserialize<List<string>>(Queues) ?? [], Shift);
     }
 }

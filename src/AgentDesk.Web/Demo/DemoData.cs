@@ -59,10 +59,10 @@ public sealed class DemoData(IConfiguration config, MemoryStore memories, Sessio
             ("Customer calm but running out of patience.", 0.7, "sentiment"),
         ], ct);
         await handoffs.EscalateAsync(Escalation(tech, "tech-bot", "tech-support", "suspected firmware fault", Urgency.Normal), ct: ct);
-        await users.CreateAsync("maria", "Maria Lopez", DemoPassword, [DeskRoles.Agent], ["billing-tier1", "billing-tier2"], ct);
-        await users.CreateAsync("sam", "Sam Okafor", DemoPassword, [DeskRoles.Agent], ["tech-support", "billing-tier1"], ct);
-        await users.CreateAsync("sofia", "Sofia Berg", DemoPassword, [DeskRoles.Supervisor, DeskRoles.Agent], ["billing-tier1", "billing-tier2", "tech-support"], ct);
-        await users.CreateAsync("ada", "Ada Quist", DemoPassword, [DeskRoles.Admin, DeskRoles.Supervisor, DeskRoles.Agent], [], ct);
+        await users.CreateAsync("maria", "Maria Lopez", DemoPassword, [DeskRoles.Agent], ["billing-tier1", "billing-tier2"], "early", ct);
+        await users.CreateAsync("sam", "Sam Okafor", DemoPassword, [DeskRoles.Agent], ["tech-support", "billing-tier1"], "late", ct);
+        await users.CreateAsync("sofia", "Sofia Berg", DemoPassword, [DeskRoles.Supervisor, DeskRoles.Agent], ["billing-tier1", "billing-tier2", "tech-support"], "early", ct);
+        await users.CreateAsync("ada", "Ada Quist", DemoPassword, [DeskRoles.Admin, DeskRoles.Supervisor, DeskRoles.Agent], [], null, ct);
         logger.LogInformation("Seeded demo data: 4 handoffs over 3 customers (billing-tier2, billing-tier1, tech-support queues); users maria, sam, sofia, ada");
     }
 

@@ -31,6 +31,7 @@ public sealed class HandoffHub(ApiKeyStore keys, HandoffQueue handoffs, HandoffH
         public const string HandoffResolved = "HandoffResolved";
         public const string HandoffEscalated = "HandoffEscalated";
         public const string HandoffRequeued = "HandoffRequeued";
+        public const string HandoffMerged = "HandoffMerged";
         public const string ConversationStatus = "ConversationStatus";
         public const string CaseWaiting = "CaseWaiting";
         public const string AgentConnecting = "AgentConnecting";

@@ -109,6 +109,9 @@ public sealed class HandoffHubRelay : BackgroundService
             case HandoffEventKind.Escalated:
                 await queue.SendAsync(HandoffHub.Events.HandoffEscalated, card, ct);
                 break;
+            case HandoffEventKind.Merged:
+                await queue.SendAsync(HandoffHub.Events.HandoffMerged, card, ct);
+                break;
             case HandoffEventKind.Requeued:
                 if (change.PreviousQueueKey is { } previous)
                     await _hub.Clients.Group(HandoffHub.QueueGroup(previous)).SendAsync(HandoffHub.Events.HandoffRequeued, card, ct);

@@ -33,14 +33,14 @@ public sealed class CaseHistoryTests
     public void Chain_NoEarlierHandoffs_IsEmpty() => Assert.Empty(CaseHistory.Chain([]));
 
     [Fact]
-    public void OpenCommitments_FirstHandoff_HasNone() => Assert.Empty(CaseHistory.OpenCommitments(null, []));
+    public void OpenCommitments_FirstHandoff_HasNone() => Assert.Empty(CaseHistory.OpenCommitments([], []));
 
     [Fact]
     public void OpenCommitments_CarriesThePreviousHandoffsCommitments()
     {
         var previous = HandoffExamples.Record(commitments: [new("Call back before 5 pm", "bot", "today"), new("Waive the late fee", "ann")]);
 
-        var open = CaseHistory.OpenCommitments(previous, [Note("Customer asked about the fee", "issue-report")]);
+        var open = CaseHistory.OpenCommitments([previous], [Note("Customer asked about the fee", "issue-report")]);
 
         Assert.Equal(["Call back before 5 pm", "Waive the late fee"], open.Select(c => c.What));
     }
@@ -50,7 +50,7 @@ public sealed class CaseHistoryTests
     {
         var previous = HandoffExamples.Record(commitments: [new("I will email the customer a case number today", "ann"), new("Waive the late fee", "ann")]);
 
-        var open = CaseHistory.OpenCommitments(previous, [Note("Emailed the customer their case number today", CaseHistory.FulfilledTag)]);
+        var open = CaseHistory.OpenCommitments([previous], [Note("Emailed the customer their case number today", CaseHistory.FulfilledTag)]);
 
         Assert.Equal(["Waive the late fee"], open.Select(c => c.What));
     }
@@ -60,11 +60,22 @@ public sealed class CaseHistoryTests
     {
         var previous = HandoffExamples.Record(commitments: [new("Waive the late fee on the March invoice", "ann")]);
 
-        var open = CaseHistory.OpenCommitments(previous, [
+        var open = CaseHistory.OpenCommitments([previous], [
             Note("Waived the late fee on the March invoice", "outcome"),
             Note("Looked at the March invoice", CaseHistory.FulfilledTag),
         ]);
 
         Assert.Single(open);
+    }
+
+    [Fact]
+    public void OpenCommitments_AMergedCase_AddsItsCommitments_OnceEach()
+    {
+        var previous = HandoffExamples.Record(commitments: [new("Call back before 5 pm", "bot", "today")]);
+        var merged = HandoffExamples.Record(commitments: [new("call back before 5 pm ", "email-bot"), new("Send the refund form", "email-bot")]);
+
+        var open = CaseHistory.OpenCommitments([previous, merged], []);
+
+        Assert.Equal(["Call back before 5 pm", "Send the refund form"], open.Select(c => c.What));
     }
 }

@@ -66,4 +66,34 @@ public sealed class HandoffLifecycleTests
     [Fact]
     public void Act_OnAnEscalatedCase_NamesTheNextHandoff() =>
         Assert.Contains("hof_next", HandoffLifecycle.Refusal(HandoffExamples.Record(HandoffStatus.Escalated, "alice"), HandoffAction.Resolve, "alice"));
+
+    private static Handoff Case(string id, string status = HandoffStatus.Queued, string? customer = "cust-1", string? claimedBy = null) =>
+        HandoffExamples.Record(status, claimedBy) with { Id = id, CaseId = id, CustomerId = customer, MergedInto = status == HandoffStatus.Merged ? "hof_x" : null };
+
+    [Theory]
+    [InlineData(HandoffStatus.Queued, HandoffStatus.Queued)]
+    [InlineData(HandoffStatus.Claimed, HandoffStatus.Connected)]
+    [InlineData(HandoffStatus.Queued, HandoffStatus.Claimed)]
+    public void MergeRefusal_TwoOpenCasesOfOneCustomer_IsAllowed(string merged, string into) =>
+        Assert.Null(HandoffLifecycle.MergeRefusal(Case("hof_a", merged, claimedBy: "bob"), Case("hof_b", into, claimedBy: "ann")));
+
+    [Theory]
+    [InlineData(HandoffStatus.Connected, HandoffStatus.Queued, "'bob' is talking to the customer")]
+    [InlineData(HandoffStatus.Resolved, HandoffStatus.Queued, "already resolved")]
+    [InlineData(HandoffStatus.Merged, HandoffStatus.Queued, "was merged into 'hof_x'")]
+    [InlineData(HandoffStatus.Queued, HandoffStatus.Escalated, "merge into an open case")]
+    [InlineData(HandoffStatus.Queued, HandoffStatus.Resolved, "merge into an open case")]
+    public void MergeRefusal_ACaseThatIsNotMergeable_IsRefusedSayingWhy(string merged, string into, string reason) =>
+        Assert.Contains(reason, HandoffLifecycle.MergeRefusal(Case("hof_a", merged, claimedBy: "bob"), Case("hof_b", into, claimedBy: "ann")));
+
+    [Fact]
+    public void MergeRefusal_CasesOfTwoCustomers_OrOfNoKnownCustomer_AreRefused()
+    {
+        Assert.Contains("only cases of one customer merge", HandoffLifecycle.MergeRefusal(Case("hof_a"), Case("hof_b", customer: "cust-2")));
+        Assert.Contains("no known customer", HandoffLifecycle.MergeRefusal(Case("hof_a", customer: null), Case("hof_b", customer: null)));
+    }
+
+    [Fact]
+    public void MergeRefusal_TwoLegsOfOneCase_AreRefused() =>
+        Assert.Contains("already one case", HandoffLifecycle.MergeRefusal(Case("hof_a"), Case("hof_b") with { CaseId = "hof_a" }));
 }

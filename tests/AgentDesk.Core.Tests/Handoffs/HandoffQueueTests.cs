@@ -6,33 +6,15 @@ using Dapper;
 
 namespace AgentDesk.Core.Tests.Handoffs;
 
-/// <summary>The handoff lifecycle against a real SQLite file: the two phases, recovery after a crash between them, recorded times.</summary>
-public sealed class HandoffQueueTests : DatabaseTest
+/// <summary>The handoff lifecycle against a real SQLite file: the two phases, recovery after a crash between them, recorded times, merges.</summary>
+public sealed class HandoffQueueTests : HandoffQueueTest
 {
-    private readonly HandoffNotifier _notifier = new();
-
-    private HandoffQueue Queue(ISummaryGenerator? generator = null) =>
-        new(Db.Database, Db.Memories, Db.Recall, generator ?? new ExtractiveSummaryGenerator(), _notifier, Db.Events, Db.Clock);
-
-    private async Task<string> BotSessionAsync(string agent = "bot")
-    {
-        var (session, _) = await Db.Sessions.StartAsync(agent, null, null);
-        await Db.Memories.StoreBatchAsync([
-            new NewMemory { AgentId = agent, SessionId = session.Id, Content = "Customer wants a refund for a double charge", Importance = 0.9, Tags = ["customer-goal", "channel:chat"] },
-            new NewMemory { AgentId = agent, SessionId = session.Id, Content = "Customer is angry about the wait", Importance = 0.8, Tags = ["sentiment"] },
-        ]);
-        return session.Id;
-    }
-
-    private static EscalationRequest Request(string session, string agent = "bot") =>
-        new() { SourceSessionId = session, AgentId = agent, TargetQueue = "billing", Reason = "refund", Urgency = Urgency.High };
-
     [Fact]
     public async Task Escalate_PublishesQueuedOnlyAfterTheCommit()
     {
         var session = await BotSessionAsync();
         var seen = new List<(string Kind, string? StoredStatus)>();
-        _notifier.Changed += change => seen.Add((change.Kind,
+        Notifier.Changed += change => seen.Add((change.Kind,
             Db.Database.ReadAsync(c => c.ExecuteScalarAsync<string?>("SELECT status FROM handoffs WHERE id = @Id", new { change.Handoff.Id })).Result));
 
         await Queue().EscalateAsync(Request(session));
@@ -45,7 +27,7 @@ public sealed class HandoffQueueTests : DatabaseTest
     {
         var session = await BotSessionAsync();
         var published = new List<string>();
-        _notifier.Changed += change => published.Add(change.Kind);
+        Notifier.Changed += change => published.Add(change.Kind);
         var request = Request(session) with { IdempotencyKey = "key-1", RequestHash = "same" };
 
         var first = await Queue().EscalateAsync(request);
@@ -186,8 +168,75 @@ public sealed class HandoffQueueTests : DatabaseTest
         Assert.Equal(first.CaseId, next.CaseId);
     }
 
-    private sealed class FailingGenerator : ISummaryGenerator
+    private async Task<(Handoff Chat, Handoff Email)> ParallelCasesAsync(HandoffQueue queue, params (string Content, string Tag)[] emailFacts)
     {
-        public Task<SummaryDraft> DraftAsync(CompositionInput input, CancellationToken ct) => throw new InvalidOperationException("generator down");
+        var chat = (await queue.EscalateAsync(Request(await BotSessionAsync()) with { CustomerId = "cust-7", Channel = "chat" })).Handoff;
+        var email = (await queue.EscalateAsync(Request(await BotSessionAsync("email-bot", emailFacts), "email-bot") with { CustomerId = "cust-7", Channel = "email" })).Handoff;
+        return (chat, email);
+    }
+
+    [Fact]
+    public async Task Merge_AQueuedParallelCase_LeavesTheQueue_AndJoinsTheOtherCasesContext()
+    {
+        var queue = Queue();
+        var (chat, email) = await ParallelCasesAsync(queue, ("Customer emailed a photo of the duplicate receipt", "outcome"));
+        await PickUpAsync(queue, chat.Id, "alice");
+        var published = new List<HandoffChange>();
+        Notifier.Changed += published.Add;
+
+        var merged = await queue.MergeAsync(email.Id, chat.Id, "sofia");
+
+        Assert.Equal((HandoffStatus.Merged, chat.Id), (merged.Status, merged.MergedInto));
+        Assert.Equal((HandoffEventKind.Merged, email.Id), (published.Single().Kind, published.Single().Handoff.Id));
+        Assert.Empty(await queue.ListAsync(new HandoffQuery { Statuses = HandoffStatus.Open, CustomerId = "cust-7", Queue = "billing", Status = HandoffStatus.Queued }));
+        var recorded = (await queue.EventsAsync(email.Id)).Last();
+        Assert.Equal((HandoffEventKind.Merged, "sofia"), (recorded.Kind, recorded.Actor));
+        var context = await queue.RecallContextAsync(chat.Id, "alice");
+        Assert.Equal(email.Id, Assert.Single(context.MergedCases).Id);
+        Assert.Contains(context.Memories, m => m.Memory.Content.Contains("duplicate receipt"));
+        Assert.Empty(context.Handoff.ParallelCases!);
+    }
+
+    [Fact]
+    public async Task Merge_ThenEscalateFurther_TheNewSummaryCarriesTheMergedCasesCommitment()
+    {
+        var queue = Queue();
+        var (chat, email) = await ParallelCasesAsync(queue, ("I will email the refund form to the customer today", SummaryTags.Commitment));
+        Assert.Contains(email.Summary.Commitments, c => c.What.Contains("refund form"));
+        await PickUpAsync(queue, chat.Id, "alice");
+        await queue.MergeAsync(email.Id, chat.Id, "sofia");
+
+        var next = (await queue.EscalateFurtherAsync(chat.Id, Request("-", "alice") with { TargetQueue = "billing-tier2" })).Handoff;
+
+        Assert.Contains(next.Summary.Commitments, c => c.What.Contains("refund form"));
+    }
+
+    [Fact]
+    public async Task Merge_AClaimedCase_EndsTheSessionItsAgentOpened()
+    {
+        var queue = Queue();
+        var (chat, email) = await ParallelCasesAsync(queue);
+        var claimed = await queue.ClaimAsync(email.Id, "bob");
+
+        await queue.MergeAsync(email.Id, chat.Id, "sofia");
+
+        var session = await Db.Sessions.GetAsync(claimed.AgentSessionId!);
+        Assert.False(session!.IsActive);
+        Assert.Equal(chat.Id, session.Metadata!["merged_into"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Merge_ACaseWhoseAgentIsConnected_IsRefused_AndChangesNothing()
+    {
+        var queue = Queue();
+        var (chat, email) = await ParallelCasesAsync(queue);
+        await PickUpAsync(queue, email.Id, "bob");
+
+        var refused = await Assert.ThrowsAsync<DeskException>(() => queue.MergeAsync(email.Id, chat.Id, "sofia"));
+        var self = await Assert.ThrowsAsync<DeskException>(() => queue.MergeAsync(chat.Id, chat.Id, "sofia"));
+
+        Assert.Equal((409, 400), (refused.Status, self.Status));
+        Assert.Equal(HandoffStatus.Connected, (await queue.GetAsync(email.Id))!.Status);
+        Assert.DoesNotContain(await queue.EventsAsync(email.Id), e => e.Kind == HandoffEventKind.Merged);
     }
 }

@@ -75,6 +75,7 @@ public static class ApiRoutes
         new("POST", "/v1/handoffs/{claimed}/connect", """{"agent_id":"{agent}"}""", Handoffs, true),
         new("POST", "/v1/handoffs/{claimed}/resolve", """{"agent_id":"{agent}","resolution_note":"done","customer_repeated_themselves":false}""", Handoffs, true),
         new("POST", "/v1/handoffs/{claimed}/escalate", """{"agent_id":"{agent}","target_queue":"tier2","reason":"needs tier 2","generate":true}""", Handoffs, true, 201),
+        new("POST", "/v1/handoffs/{hof}/merge", """{"into":"{claimed}"}""", Handoffs, false),
         new("POST", "/v1/handoffs/batch", """{"cases":[{"handoff_id":"{hof}","target_queue":"night"}]}""", Handoffs, false),
         new("POST", "/v1/summaries/draft", """{"session_id":"{sess}","target_queue":"billing"}""", HandoffRead, true),
     }.ToDictionary(r => r.Name);
@@ -91,6 +92,7 @@ public static class ApiRoutes
 
     /// <summary>
     /// Gives the agent a session, a memory in it, a namespace, a queued handoff and one it has claimed (context recalled),
+    /// both of one customer (so either may be merged into the other),
     /// and creates an API key to revoke; returns the tokens.
     /// </summary>
     public static async Task<Dictionary<string, string>> SeedAsync(HttpClient root, string agent)
@@ -106,7 +108,7 @@ public static class ApiRoutes
         {
             var source = await root.StartSessionIdAsync(bot);
             await root.StoreIdAsync(new { agent_id = bot, content = "customer wants a refund", tags = new[] { "customer-goal" }, session_id = source, importance = 0.9 });
-            var answer = await (await root.PostJsonAsync("/v1/handoffs", new { source_session_id = source, agent_id = bot, target_queue = "seeded", reason = "refund", generate = true }))
+            var answer = await (await root.PostJsonAsync("/v1/handoffs", new { source_session_id = source, agent_id = bot, target_queue = "seeded", reason = "refund", customer_id = $"cust-{agent}", generate = true }))
                 .OkAsync(HttpStatusCode.Created);
             return answer.GetProperty("handoff_id").GetString()!;
         }

@@ -33,6 +33,9 @@ public sealed class DeskState(HandoffQueue handoffs, MemoryStore memories, TimeP
     private readonly List<Handoff> _queue = [];
     private readonly Dictionary<string, (string By, DateTimeOffset At)> _taken = [];
 
+    /// <summary>The case this agent is escalating themselves: its change to <c>escalated</c> is no news to them.</summary>
+    private string? _leaving;
+
     public DeskUser User { get; private set; } = null!;
     public IReadOnlyList<Handoff> Queue => _queue;
 
@@ -135,6 +138,21 @@ public sealed class DeskState(HandoffQueue handoffs, MemoryStore memories, TimeP
             Notice = TakenNotice(handoff.ClaimedBy ?? "another agent");
             changed = true;
         }
+        if (Current is { } working && working.HandoffId == handoff.Id && handoff.Id != _leaving
+            && handoff.Status is HandoffStatus.Escalated or HandoffStatus.Merged)
+        {
+            // A supervisor moved the case on (a shift change, or a merge into the customer's other case).
+            Current = null;
+            Notice = handoff.Status == HandoffStatus.Merged
+                ? $"A supervisor merged this case into {handoff.MergedInto}; whoever works that case has this one's context too."
+                : $"This case was handed over as {handoff.NextId} (a shift change); its new agent starts with your notes in the summary.";
+            changed = true;
+        }
+        if (Mine.Any(h => h.Id == handoff.Id) && !HandoffStatus.Open.Contains(handoff.Status))
+        {
+            Mine = Mine.Where(h => h.Id != handoff.Id).ToList();
+            changed = true;
+        }
         return changed;
     }
 
@@ -229,6 +247,7 @@ public sealed class DeskState(HandoffQueue handoffs, MemoryStore memories, TimeP
     public async Task<Handoff> EscalateAsync(string targetQueue, string reason, Urgency urgency, StructuredSummary summary, CancellationToken ct)
     {
         var handoff = WorkingOn();
+        _leaving = handoff.Id;
         var result = await handoffs.EscalateFurtherAsync(handoff.Id, new EscalationRequest
         {
             SourceSessionId = handoff.AgentSessionId!,
