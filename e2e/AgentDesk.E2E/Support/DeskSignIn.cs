@@ -10,10 +10,10 @@ public static class DeskSignIn
     public const string Password = "e2e-desk-password";
 
     /// <summary>Creates a desk user (display name "Test &lt;prefix&gt;") and returns its id.</summary>
-    public static async Task<string> CreateUserAsync(this AppProcess app, string prefix, string[] roles, string[]? queues = null)
+    public static async Task<string> CreateUserAsync(this AppProcess app, string prefix, string[] roles, string[]? queues = null, string? shift = null)
     {
         var id = $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
-        using var response = await app.Client.PostAsJsonAsync("v1/admin/users", new { id, display_name = $"Test {prefix}", password = Password, roles, queues = queues ?? [] });
+        using var response = await app.Client.PostAsJsonAsync("v1/admin/users", new { id, display_name = $"Test {prefix}", password = Password, roles, queues = queues ?? [], shift });
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         return id;
     }

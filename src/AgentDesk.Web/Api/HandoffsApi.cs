@@ -107,6 +107,7 @@ public static class HandoffsApi
             open_commitments = context.Handoff.Summary.Commitments,
             parallel_cases = context.Handoff.ParallelCases,
             earlier_handoffs = context.EarlierHandoffs.Select(h => new { h.Id, h.SourceSessionId, h.SourceAgentId, target = h.Target, h.Reason, h.Status }),
+            merged_cases = context.MergedCases.Select(h => new { h.Id, h.SourceSessionId, h.SourceAgentId, h.Channel, h.Reason, h.SummaryText, h.MergedAt }),
             recall_ms = context.RecallMs,
             summary_recalled = context.SummaryRecalled,
             recall_recorded = context.Handoff.RecallDoneAt is not null,

@@ -118,4 +118,18 @@ public sealed class LoginTests(DeskFactory desk) : IClassFixture<DeskFactory>
         await (await desk.Root().PostJsonAsync("/v1/admin/users", new { id = "bad-role", password = DeskLogin.Password, roles = new[] { "wizard" } }))
             .AssertErrorAsync(400, "INVALID_REQUEST");
     }
+
+    [Fact]
+    public async Task CreateUser_WithAShift_ListsIt_AndABadShiftNameIs400()
+    {
+        var id = DeskApi.NewAgent("shifted");
+        var created = await (await desk.Root().PostJsonAsync("/v1/admin/users", new { id, password = DeskLogin.Password, roles = new[] { "agent" }, shift = "night" }))
+            .OkAsync(System.Net.HttpStatusCode.Created);
+
+        Assert.Equal("night", created.GetProperty("user").GetProperty("shift").GetString());
+        var users = (await (await desk.Root().GetAsync("/v1/admin/users")).OkAsync()).GetProperty("users").EnumerateArray();
+        Assert.Equal("night", users.Single(u => u.GetProperty("id").GetString() == id).GetProperty("shift").GetString());
+        await (await desk.Root().PostJsonAsync("/v1/admin/users", new { id = id + "-2", password = DeskLogin.Password, roles = new[] { "agent" }, shift = "<night>" }))
+            .AssertErrorAsync(400, "INVALID_REQUEST");
+    }
 }

@@ -540,4 +540,37 @@ public sealed class HandoffsApiTests(DeskFactory factory) : IClassFixture<DeskFa
         Assert.Equal("NAMESPACE_ACCESS_DENIED", answer.GetProperty("results")[0].GetProperty("error").GetProperty("code").GetString());
         Assert.Equal("connected", (await _api.HandoffAsync(working)).GetProperty("status").GetString());
     }
+
+    [Fact]
+    public async Task Merge_FoldsAParallelCaseIntoTheOther_WhoseContextThenIncludesIt()
+    {
+        var customer = DeskApi.NewAgent("cust");
+        var chatBot = DeskApi.NewAgent("chat-bot");
+        var emailBot = DeskApi.NewAgent("email-bot");
+        var chat = (await _api.EscalateSessionAsync(chatBot, await _api.BotSessionAsync(chatBot), customer: customer, channel: "chat")).GetProperty("handoff_id").GetString()!;
+        var email = (await _api.EscalateSessionAsync(emailBot, await _api.BotSessionAsync(emailBot, channel: "email"), customer: customer, channel: "email"))
+            .GetProperty("handoff_id").GetString()!;
+        var agent = DeskApi.NewAgent("ann");
+        await _api.PickUpAsync(chat, agent);
+
+        var merged = (await (await _api.PostJsonAsync($"/v1/handoffs/{email}/merge", new { into = chat })).OkAsync()).GetProperty("handoff");
+
+        Assert.Equal(("merged", chat), (merged.GetProperty("status").GetString(), merged.GetProperty("merged_into").GetString()));
+        var context = await _api.ContextAsync(chat, agent);
+        Assert.Equal(email, context.GetProperty("merged_cases")[0].GetProperty("id").GetString());
+        Assert.Equal(0, context.GetProperty("parallel_cases").GetArrayLength());
+        Assert.Contains(context.GetProperty("memories").EnumerateArray(), m => m.GetProperty("memory").GetProperty("tags").EnumerateArray().Any(t => t.GetString() == "channel:email"));
+        var listed = (await (await _api.GetAsync("/v1/handoffs?status=merged")).OkAsync()).GetProperty("handoffs").EnumerateArray();
+        Assert.Contains(listed, h => h.GetProperty("id").GetString() == email);
+        // Twice is refused, with the reason; merging across customers too.
+        var again = await (await _api.PostJsonAsync($"/v1/handoffs/{email}/merge", new { into = chat })).AssertErrorAsync(409, "CONFLICT");
+        Assert.Contains("merged into", again.GetProperty("error").GetString());
+        var stranger = (await _api.EscalateSessionAsync(chatBot, await _api.BotSessionAsync(chatBot), customer: "someone-else")).GetProperty("handoff_id").GetString()!;
+        await (await _api.PostJsonAsync($"/v1/handoffs/{stranger}/merge", new { into = chat })).AssertErrorAsync(409, "CONFLICT");
+        await (await _api.PostJsonAsync($"/v1/handoffs/{stranger}/merge", new { })).AssertErrorAsync(400, "INVALID_REQUEST");
+        await (await _api.PostJsonAsync("/v1/handoffs/hof_missing/merge", new { into = chat })).AssertErrorAsync(404, "NOT_FOUND");
+        var restricted = factory.WithKey(await factory.CreateKeyAsync(["handoffs"], [chatBot]));
+        await (await restricted.PostJsonAsync($"/v1/handoffs/{stranger}/merge", new { into = chat })).AssertErrorAsync(403, "INSUFFICIENT_SCOPE");
+        Assert.Equal("queued", (await _api.HandoffAsync(stranger)).GetProperty("status").GetString());
+    }
 }
