@@ -15,7 +15,7 @@ internal static class HandoffRecords
         id, case_id, parent_id, chain_depth, source_session_id, source_agent_id, target_queue, target_agent, reason, urgency,
         channel, customer_id, summary_memory_id, summary, summary_text, word_count, summary_source, generator, fallback_reason,
         model_attempts, warnings, status, created_at, queued_at, claimed_by, claimed_at, agent_session_id, recall_done_at,
-        recall_ms, summary_recalled, connected_at, resolved_at, resolution_note, customer_repeated, escalated_at, next_id
+        recall_ms, summary_recalled, connected_at, resolved_at, resolution_note, customer_repeated, escalated_at, next_id, thread
         """;
 
     public static async Task<Handoff?> GetAsync(DbConnection connection, DbTransaction? tx, string id, CancellationToken ct) =>
@@ -41,7 +41,7 @@ internal static class HandoffRecords
             $"SELECT {Columns} FROM handoffs WHERE agent_session_id = @sessionId ORDER BY created_at DESC", new { sessionId }, tx, cancellationToken: ct)))?.ToHandoff();
 
     /// <summary>
-    /// The newest listed handoff whose customer id, source session or case id is <paramref name="conversation"/> (the
+    /// The newest listed handoff whose customer id, source session, case id or thread is <paramref name="conversation"/> (the
     /// keys a customer widget watches by), followed along <c>next_id</c> while it was escalated, so the answer is the
     /// handoff the customer is actually waiting on.
     /// </summary>
@@ -49,7 +49,7 @@ internal static class HandoffRecords
     {
         var handoff = (await connection.QueryFirstOrDefaultAsync<Row>(new CommandDefinition($"""
             SELECT {Columns} FROM handoffs
-            WHERE status <> 'pending' AND (customer_id = @conversation OR source_session_id = @conversation OR case_id = @conversation)
+            WHERE status <> 'pending' AND (customer_id = @conversation OR source_session_id = @conversation OR case_id = @conversation OR thread = @conversation)
             ORDER BY created_at DESC, chain_depth DESC LIMIT 1
             """, new { conversation }, cancellationToken: ct)))?.ToHandoff();
         while (handoff is { Status: HandoffStatus.Escalated, NextId: { } next } && await GetAsync(connection, null, next, ct) is { } later)
@@ -101,10 +101,10 @@ internal static class HandoffRecords
         connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO handoffs (id, case_id, parent_id, chain_depth, source_session_id, source_agent_id, target_queue, target_agent, reason,
                 urgency, channel, customer_id, summary_memory_id, summary, summary_text, word_count, summary_source, generator, fallback_reason,
-                model_attempts, warnings, status, created_at, idempotency_key, request_hash)
+                model_attempts, warnings, status, created_at, idempotency_key, request_hash, thread)
             VALUES (@Id, @CaseId, @ParentId, @ChainDepth, @SourceSessionId, @SourceAgentId, @TargetQueue, @TargetAgent, @Reason,
                 @Urgency, @Channel, @CustomerId, @SummaryMemoryId, @Summary, @SummaryText, @WordCount, @SummarySource, @Generator, @FallbackReason,
-                @ModelAttempts, @Warnings, @Status, @CreatedAtMs, @idempotencyKey, @requestHash)
+                @ModelAttempts, @Warnings, @Status, @CreatedAtMs, @idempotencyKey, @requestHash, @Thread)
             """, new
         {
             h.Id,
@@ -132,6 +132,7 @@ internal static class HandoffRecords
             h.CreatedAtMs,
             idempotencyKey,
             requestHash,
+            h.Thread,
         }, tx, cancellationToken: ct));
 
     /// <summary>Runs a conditional update; false when the row was not in the state the statement expects.</summary>
@@ -189,6 +190,7 @@ internal static class HandoffRecords
         public long? CustomerRepeated { get; set; }
         public long? EscalatedAt { get; set; }
         public string? NextId { get; set; }
+        public string? Thread { get; set; }
         public string? RequestHash { get; set; }
 
         public Handoff ToHandoff() => new()
@@ -229,6 +231,7 @@ internal static class HandoffRecords
             CustomerRepeatedThemselves = CustomerRepeated is null ? null : CustomerRepeated != 0,
             EscalatedAtMs = EscalatedAt,
             NextId = NextId,
+            Thread = Thread,
         };
     }
 }
