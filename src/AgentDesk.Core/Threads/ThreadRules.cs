@@ -33,6 +33,9 @@ public static class ThreadRules
     /// <summary>A thread name: a conversation id, customer id or ticket number, shaped like a queue or customer id.</summary>
     public static string Name(string value, string field = "name") => HandoffRules.Name(value, field, MaxNameChars);
 
+    /// <summary>Whether <see cref="Name"/> accepts the value (for pages that answer a bad name without an exception).</summary>
+    public static bool IsName(string value) => HandoffRules.IsName(value, MaxNameChars);
+
     /// <summary>A turn's channel (voice, chat, email, sms…), shaped like a handoff's channel.</summary>
     public static string Channel(string value, string field = "channel") => HandoffRules.Name(value, field, HandoffRules.MaxChannelChars);
 
