@@ -6,7 +6,10 @@ using static Microsoft.Playwright.Assertions;
 
 namespace AgentDesk.E2E.Threads;
 
-/// <summary>The desk's thread page in chromium against the real app: the channel timeline, search, live turns, text never markup.</summary>
+/// <summary>
+/// The desk's thread page in chromium against the real app: the channel timeline, search, live turns, text never markup;
+/// and the customer side (the hub a <c>/demo/chat/{thread}</c> page watches) following a case raised from the thread.
+/// </summary>
 public sealed class ThreadPageTests(BrowserFixture fixture, ITestOutputHelper output) : PageTest(output), IClassFixture<BrowserFixture>
 {
     private const string XssMarkup = "<script>window.__xss=1</script> <img src=x onerror=\"window.__xss=1\">";
@@ -84,5 +87,26 @@ public sealed class ThreadPageTests(BrowserFixture fixture, ITestOutputHelper ou
         await Expect(page.GetByTestId("turn-text")).ToHaveTextAsync($"My name is {XssMarkup}");
         await Expect(page.GetByTestId("thread").Locator("script, img")).ToHaveCountAsync(0);
         Assert.Equal("undefined", await page.EvaluateAsync<string>("() => typeof window.__xss"));
+    }
+
+    [Fact]
+    public async Task CustomerWatchingTheThreadName_HearsTheCaseRaisedFromTheThread()
+    {
+        var thread = CaseApi.NewName("cust-hub");
+        await PutTurnsAsync(thread, new { id = "call-1", text = "Customer wants the late fee removed", channel = "voice", at = Start });
+        await using var widget = await HubSocket.ConnectAsync(App.BaseAddress, apiKey: null);
+        await widget.InvokeAsync("WatchConversation", thread);
+        await widget.WaitForAsync("ConversationStatus");
+
+        var raised = await CaseApi.OkAsync(await App.Client.PostAsJsonAsync($"/v1/threads/{thread}/handoffs",
+            new { agent_id = "contact-bot", target_queue = CaseApi.NewName("billing"), reason = "fee dispute", generate = true }), System.Net.HttpStatusCode.Created);
+        var id = raised.GetProperty("handoff_id").GetString();
+        var waiting = await widget.WaitForAsync("CaseWaiting", c => c.GetProperty("handoff_id").GetString() == id);
+        await using var later = await HubSocket.ConnectAsync(App.BaseAddress, apiKey: null);
+        await later.InvokeAsync("WatchConversation", thread);
+        var snapshot = await later.WaitForAsync("ConversationStatus");
+
+        Assert.Equal((thread, "waiting"), (waiting.Argument.GetProperty("conversation").GetString(), waiting.Argument.GetProperty("state").GetString()));
+        Assert.Equal(id, snapshot.Argument.GetProperty("handoff_id").GetString());
     }
 }
