@@ -29,6 +29,7 @@ builder.Services.AddStorage(builder.Configuration, builder.Environment.ContentRo
 builder.Services.AddMemory();
 builder.Services.AddRecall(builder.Configuration, builder.Environment.ContentRootPath);
 builder.Services.AddHandoffs(builder.Configuration);
+builder.Services.AddThreads();
 builder.Services.AddApi(builder.Configuration);
 builder.Services.AddDesk();
 builder.Services.AddDemoData();
@@ -63,6 +64,7 @@ v1.MapNamespacesApi();
 v1.MapKeysApi();
 v1.MapUsersApi();
 v1.MapHandoffsApi();
+v1.MapThreadsApi();
 app.MapHub<HandoffHub>(HandoffHub.Path);
 
 app.MapStaticAssets();

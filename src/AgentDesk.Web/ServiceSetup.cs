@@ -5,6 +5,7 @@ using AgentDesk.Core.Recall;
 using AgentDesk.Core.Recall.Embeddings;
 using AgentDesk.Core.Storage;
 using AgentDesk.Core.Summaries;
+using AgentDesk.Core.Threads;
 using AgentDesk.Web.Api;
 using AgentDesk.Web.Auth;
 using AgentDesk.Web.Components.Pages.Desk;
@@ -94,6 +95,14 @@ public static class ServiceSetup
         // One instance: the hub hands it customers' snapshot requests, which it answers in line with the changes.
         services.AddSingleton<HandoffHubRelay>();
         services.AddHostedService(sp => sp.GetRequiredService<HandoffHubRelay>());
+        return services;
+    }
+
+    /// <summary>Named cross-channel threads: their store, and the feed of new turns that open thread pages listen to.</summary>
+    public static IServiceCollection AddThreads(this IServiceCollection services)
+    {
+        services.AddSingleton<ThreadNotifier>();
+        services.AddSingleton<ThreadStore>();
         return services;
     }
 

@@ -47,6 +47,8 @@ public sealed record Handoff
     public required Urgency Urgency { get; init; }
     public string? Channel { get; init; }
     public string? CustomerId { get; init; }
+    /// <summary>The named thread the case was raised from (inherited by further handoffs of the case).</summary>
+    public string? Thread { get; init; }
     public required string SummaryMemoryId { get; init; }
     public required StructuredSummary Summary { get; init; }
     public required string SummaryText { get; init; }

@@ -20,6 +20,9 @@ public sealed record EscalationRequest
     public string? Channel { get; init; }
     public string? CustomerId { get; init; }
 
+    /// <summary>The named thread this escalation is raised from (<c>POST /v1/threads/{name}/handoffs</c>); a further handoff inherits its case's.</summary>
+    public string? Thread { get; init; }
+
     /// <summary>The caller's own summary; null asks the configured generator for one.</summary>
     public StructuredSummary? Summary { get; init; }
 
@@ -164,6 +167,7 @@ public sealed partial class HandoffQueue(
             Urgency = request.Urgency,
             Channel = @case.Input.Channel,
             CustomerId = @case.CustomerId,
+            Thread = request.Thread ?? @case.Parent?.Thread,
             SummaryMemoryId = "",
             Summary = draft.Summary,
             SummaryText = draft.Rendered,

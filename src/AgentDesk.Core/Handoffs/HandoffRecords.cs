@@ -16,7 +16,7 @@ internal static class HandoffRecords
         channel, customer_id, summary_memory_id, summary, summary_text, word_count, summary_source, generator, fallback_reason,
         model_attempts, warnings, status, created_at, queued_at, claimed_by, claimed_at, agent_session_id, recall_done_at,
         recall_ms, summary_recalled, connected_at, resolved_at, resolution_note, customer_repeated, escalated_at, next_id,
-        merged_into, merged_at
+        merged_into, merged_at, thread
         """;
 
     public static async Task<Handoff?> GetAsync(DbConnection connection, DbTransaction? tx, string id, CancellationToken ct) =>
@@ -42,7 +42,7 @@ internal static class HandoffRecords
             $"SELECT {Columns} FROM handoffs WHERE agent_session_id = @sessionId ORDER BY created_at DESC", new { sessionId }, tx, cancellationToken: ct)))?.ToHandoff();
 
     /// <summary>
-    /// The newest listed handoff whose customer id, source session or case id is <paramref name="conversation"/> (the
+    /// The newest listed handoff whose customer id, source session, case id or thread is <paramref name="conversation"/> (the
     /// keys a customer widget watches by), followed along <c>next_id</c> while it was escalated, so the answer is the
     /// handoff the customer is actually waiting on.
     /// </summary>
@@ -50,7 +50,7 @@ internal static class HandoffRecords
     {
         var handoff = (await connection.QueryFirstOrDefaultAsync<Row>(new CommandDefinition($"""
             SELECT {Columns} FROM handoffs
-            WHERE status <> 'pending' AND (customer_id = @conversation OR source_session_id = @conversation OR case_id = @conversation)
+            WHERE status <> 'pending' AND (customer_id = @conversation OR source_session_id = @conversation OR case_id = @conversation OR thread = @conversation)
             ORDER BY created_at DESC, chain_depth DESC LIMIT 1
             """, new { conversation }, cancellationToken: ct)))?.ToHandoff();
         while (handoff is { Status: HandoffStatus.Escalated, NextId: { } next } && await GetAsync(connection, null, next, ct) is { } later)
@@ -109,10 +109,10 @@ internal static class HandoffRecords
         connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO handoffs (id, case_id, parent_id, chain_depth, source_session_id, source_agent_id, target_queue, target_agent, reason,
                 urgency, channel, customer_id, summary_memory_id, summary, summary_text, word_count, summary_source, generator, fallback_reason,
-                model_attempts, warnings, status, created_at, idempotency_key, request_hash)
+                model_attempts, warnings, status, created_at, idempotency_key, request_hash, thread)
             VALUES (@Id, @CaseId, @ParentId, @ChainDepth, @SourceSessionId, @SourceAgentId, @TargetQueue, @TargetAgent, @Reason,
                 @Urgency, @Channel, @CustomerId, @SummaryMemoryId, @Summary, @SummaryText, @WordCount, @SummarySource, @Generator, @FallbackReason,
-                @ModelAttempts, @Warnings, @Status, @CreatedAtMs, @idempotencyKey, @requestHash)
+                @ModelAttempts, @Warnings, @Status, @CreatedAtMs, @idempotencyKey, @requestHash, @Thread)
             """, new
         {
             h.Id,
@@ -140,6 +140,7 @@ internal static class HandoffRecords
             h.CreatedAtMs,
             idempotencyKey,
             requestHash,
+            h.Thread,
         }, tx, cancellationToken: ct));
 
     /// <summary>Runs a conditional update; false when the row was not in the state the statement expects.</summary>
@@ -199,6 +200,7 @@ internal static class HandoffRecords
         public string? NextId { get; set; }
         public string? MergedInto { get; set; }
         public long? MergedAt { get; set; }
+        public string? Thread { get; set; }
         public string? RequestHash { get; set; }
 
         public Handoff ToHandoff() => new()
@@ -241,6 +243,7 @@ internal static class HandoffRecords
             NextId = NextId,
             MergedInto = MergedInto,
             MergedAtMs = MergedAt,
+            Thread = Thread,
         };
     }
 }

@@ -54,7 +54,8 @@ public static class HandoffsApi
         return Escalated(await queue.EscalateFurtherAsync(id, request, http.RequestAborted));
     }
 
-    private static IResult Escalated(EscalationResult result)
+    /// <summary>The answer to an escalation: 201 with the new handoff, 200 when an idempotency key replayed an earlier one.</summary>
+    internal static IResult Escalated(EscalationResult result)
     {
         var h = result.Handoff;
         var answer = new
@@ -215,9 +216,9 @@ public static class HandoffsApi
 
     /// <summary>
     /// Reads an escalation, listing every problem at once (a bot fixing its request should not discover them one
-    /// by one). <paramref name="sourceSessionId"/> is given when the route supplies it (<c>/escalate</c>).
+    /// by one). <paramref name="sourceSessionId"/> is given when the route supplies it (<c>/escalate</c>, a thread's handoff).
     /// </summary>
-    private static EscalationRequest ReadEscalation(JsonArgs body, HttpContext http, string? sourceSessionId)
+    internal static EscalationRequest ReadEscalation(JsonArgs body, HttpContext http, string? sourceSessionId)
     {
         var failures = new List<SummaryFinding>();
         T? Field<T>(Func<T> read)

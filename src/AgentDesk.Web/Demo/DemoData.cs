@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using AgentDesk.Core.Handoffs;
 using AgentDesk.Core.Memory;
 using AgentDesk.Core.Summaries;
+using AgentDesk.Core.Threads;
 using AgentDesk.Web.Auth;
 
 namespace AgentDesk.Web.Demo;
@@ -9,10 +10,12 @@ namespace AgentDesk.Web.Demo;
 /// <summary>
 /// A small, living data set for a newcomer's first look (<c>AgentDesk:DemoData</c> = true), made through the real
 /// handoff engine: a billing dispute the chat bot escalated to tier 1, where Maria worked it and escalated it on to
-/// tier 2 (a chain of two); the same customer's parallel email case; and a voice bot's router case waiting in tech
-/// support. Seeds only an empty database, so restarts never duplicate it and real data is never touched.
+/// tier 2 (a chain of two); the same customer's parallel email case; a voice bot's router case waiting in tech
+/// support; and a late-fee dispute one customer carried from a call to chat to email, as a named thread. Seeds only an empty database, so restarts never duplicate it and real data is never touched.
 /// </summary>
-public sealed class DemoData(IConfiguration config, MemoryStore memories, SessionStore sessions, HandoffQueue handoffs, DeskUsers users, ILogger<DemoData> logger)
+public sealed class DemoData(
+    IConfiguration config, MemoryStore memories, SessionStore sessions, HandoffQueue handoffs, ThreadStore threads, DeskUsers users, TimeProvider time,
+    ILogger<DemoData> logger)
 {
     /// <summary>The password of every demo user (README): maria and sam (agents), sofia (supervisor), ada (admin).</summary>
     public const string DemoPassword = "desk-demo-2026";
@@ -59,11 +62,21 @@ public sealed class DemoData(IConfiguration config, MemoryStore memories, Sessio
             ("Customer calm but running out of patience.", 0.7, "sentiment"),
         ], ct);
         await handoffs.EscalateAsync(Escalation(tech, "tech-bot", "tech-support", "suspected firmware fault", Urgency.Normal), ct: ct);
+
+        var now = time.GetUtcNow();
+        long Ago(TimeSpan span) => (now - span).ToUnixTimeMilliseconds();
+        await threads.UpsertAsync("cust-3307", "contact-bot",
+        [
+            new("call-1", "The March invoice shows a late fee, but I paid on time.", "voice", ThreadRules.Roles.Customer, Ago(TimeSpan.FromDays(2))),
+            new("call-2", "Our records show the payment arrived two days after the due date; the fee stands unless your bank confirms the send date.", "voice", ThreadRules.Roles.Bot, Ago(TimeSpan.FromDays(2) - TimeSpan.FromMinutes(3))),
+            new("chat-1", "Here is the bank confirmation: the transfer left my account on 28 February.", "chat", ThreadRules.Roles.Customer, Ago(TimeSpan.FromDays(1))),
+            new("mail-1", "Now that you have the bank confirmation, will the late fee be removed from my account?", "email", ThreadRules.Roles.Customer, Ago(TimeSpan.FromHours(2))),
+        ], ct: ct);
         await users.CreateAsync("maria", "Maria Lopez", DemoPassword, [DeskRoles.Agent], ["billing-tier1", "billing-tier2"], "early", ct);
         await users.CreateAsync("sam", "Sam Okafor", DemoPassword, [DeskRoles.Agent], ["tech-support", "billing-tier1"], "late", ct);
         await users.CreateAsync("sofia", "Sofia Berg", DemoPassword, [DeskRoles.Supervisor, DeskRoles.Agent], ["billing-tier1", "billing-tier2", "tech-support"], "early", ct);
         await users.CreateAsync("ada", "Ada Quist", DemoPassword, [DeskRoles.Admin, DeskRoles.Supervisor, DeskRoles.Agent], [], null, ct);
-        logger.LogInformation("Seeded demo data: 4 handoffs over 3 customers (billing-tier2, billing-tier1, tech-support queues); users maria, sam, sofia, ada");
+        logger.LogInformation("Seeded demo data: 4 handoffs over 3 customers (billing-tier2, billing-tier1, tech-support queues); thread cust-3307 (voice → chat → email); users maria, sam, sofia, ada");
     }
 
     private async Task<string> BotSessionAsync(string agent, string channel, string customer, (string Content, double Importance, string Tag)[] turns, CancellationToken ct)

@@ -123,7 +123,7 @@ public sealed class HandoffHubRelay : BackgroundService
     /// <summary>The customer side hears only the agent's state, under each key it may watch the case by.</summary>
     private async Task ToConversationAsync(Handoff handoff, string eventName, CancellationToken ct)
     {
-        foreach (var key in new[] { handoff.CustomerId, handoff.SourceSessionId, handoff.CaseId }.OfType<string>().Distinct())
+        foreach (var key in new[] { handoff.CustomerId, handoff.SourceSessionId, handoff.CaseId, handoff.Thread }.OfType<string>().Distinct())
             await _hub.Clients.Group(HandoffHub.ConversationGroup(key)).SendAsync(eventName, ConversationStatus.Of(key, handoff), ct);
     }
 }

@@ -125,6 +125,16 @@ public sealed class DeskComponentsTests
     }
 
     [Fact]
+    public async Task ContextView_CaseRaisedFromAThread_LinksToTheThread_OtherCasesDoNot()
+    {
+        var fromThread = await ContextAsync(Case() with { Thread = "ticket:5531" });
+        var plain = await ContextAsync(Case());
+
+        Assert.Contains("href=\"threads/ticket%3A5531\"", fromThread);
+        Assert.DoesNotContain("data-testid=\"context-thread\"", plain);
+    }
+
+    [Fact]
     public async Task ContextView_MarkupInSummaryAndMemories_IsEscapedText()
     {
         var html = await ContextAsync(Case(goal: Markup), Hit(Markup, "chat"));

@@ -32,4 +32,14 @@ public sealed class DemoDataTests(DemoDeskFactory desk) : IClassFixture<DemoDesk
         var escalated = (await (await _api.GetAsync("/v1/handoffs?status=escalated")).OkAsync()).GetProperty("handoffs")[0];
         Assert.Equal("maria", escalated.GetProperty("claimed_by").GetString());
     }
+
+    [Fact]
+    public async Task DemoData_HasACrossChannelThread_VoiceThenChatThenEmail()
+    {
+        var thread = await (await _api.GetAsync("/v1/threads/cust-3307?turns=true")).OkAsync();
+
+        Assert.Equal(["voice", "chat", "email"], thread.GetProperty("channels").Strings());
+        Assert.Equal(4, thread.GetProperty("turn_count").GetInt32());
+        Assert.Equal("mail-1", thread.GetProperty("turns")[3].GetProperty("id").GetString());
+    }
 }

@@ -20,7 +20,7 @@ public sealed record ApiRoute(string Method, string Path, string? Body, string[]
     }
 }
 
-/// <summary>Every /v1 route of API.md (section 1, and the handoffs of section 2) plus key administration, and the data they act on.</summary>
+/// <summary>Every /v1 route of API.md (section 1, and the handoffs and threads of section 2) plus key administration, and the data they act on.</summary>
 public static class ApiRoutes
 {
     private static readonly string[] SessionWrite = [Scopes.Sessions, Scopes.Write];
@@ -77,6 +77,11 @@ public static class ApiRoutes
         new("POST", "/v1/handoffs/{claimed}/escalate", """{"agent_id":"{agent}","target_queue":"tier2","reason":"needs tier 2","generate":true}""", Handoffs, true, 201),
         new("POST", "/v1/handoffs/{hof}/merge", """{"into":"{claimed}"}""", Handoffs, false),
         new("POST", "/v1/handoffs/batch", """{"cases":[{"handoff_id":"{hof}","target_queue":"night"}]}""", Handoffs, false),
+        // The seeded thread is named after its owning agent.
+        new("PUT", "/v1/threads/{agent}/turns", """{"turns":[{"id":"t2","text":"customer writes again","channel":"email"}]}""", Write, true),
+        new("GET", "/v1/threads/{agent}?turns=true", null, Read, true),
+        new("POST", "/v1/threads/{agent}/query", """{"query":"refund","top_k":3}""", Read, true),
+        new("POST", "/v1/threads/{agent}/handoffs", """{"agent_id":"{agent}","target_queue":"billing","reason":"refund","generate":true}""", Handoffs, true, 201),
         new("POST", "/v1/summaries/draft", """{"session_id":"{sess}","target_queue":"billing"}""", HandoffRead, true),
     }.ToDictionary(r => r.Name);
 
@@ -91,15 +96,16 @@ public static class ApiRoutes
     }
 
     /// <summary>
-    /// Gives the agent a session, a memory in it, a namespace, a queued handoff and one it has claimed (context recalled),
-    /// both of one customer (so either may be merged into the other),
-    /// and creates an API key to revoke; returns the tokens.
+    /// Gives the agent a session, a memory in it, a namespace, a thread of its own name, a queued handoff and one it has
+    /// claimed (context recalled), both of one customer (so either may be merged into the other), and creates an API
+    /// key to revoke; returns the tokens.
     /// </summary>
     public static async Task<Dictionary<string, string>> SeedAsync(HttpClient root, string agent)
     {
         var session = await root.StartSessionIdAsync(agent);
         var memory = await root.StoreIdAsync(new { agent_id = agent, content = "seed memory", tags = new[] { "seed" }, session_id = session, importance = 0.6 });
         await (await root.PutJsonAsync($"/v1/namespaces/{agent}", new { dimension = 8 })).OkAsync(HttpStatusCode.Created);
+        await (await root.PutJsonAsync($"/v1/threads/{agent}/turns", new { agent_id = agent, turns = new[] { new { id = "t1", text = "customer wants a refund", channel = "voice" } } })).OkAsync();
         var key = await (await root.PostJsonAsync("/v1/admin/keys", new { name = $"seeded for {agent}", scopes = new[] { "read" } })).OkAsync(HttpStatusCode.Created);
         // The seeded cases come from the agent's bot, so the context recall's background access statistics never touch
         // the memories a snapshot compares; the agent itself is the claimant of the second case.
@@ -129,7 +135,7 @@ public static class ApiRoutes
 
     /// <summary>
     /// Everything a route could change: every agent's counts, this agent's memories (content, importance, access
-    /// stats), sessions (end, metadata) and namespace, and the key list. Equal before and after: nothing was written.
+    /// stats), sessions (end, metadata), namespace and thread, and the key list. Equal before and after: nothing was written.
     /// </summary>
     public static async Task<string> SnapshotAsync(HttpClient root, string agent)
     {
@@ -137,7 +143,7 @@ public static class ApiRoutes
         foreach (var url in new[]
         {
             "/v1/agents", $"/v1/agents/{agent}/memories?limit=1000", $"/v1/sessions?agent_id={agent}", "/v1/namespaces",
-            $"/v1/namespaces/{agent}", "/v1/admin/keys",
+            $"/v1/namespaces/{agent}", $"/v1/threads/{agent}?turns=true", "/v1/admin/keys",
         })
         {
             var response = await root.GetAsync(url);
