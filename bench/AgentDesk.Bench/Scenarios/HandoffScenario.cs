@@ -225,13 +225,13 @@ public sealed class HandoffScenario : IScenario
     }
 
     /// <summary>One prepared escalation: the bot's session, the customer watching it, the queue, and the request body.</summary>
-    private sealed record Case(string SessionId, string CustomerId, string Queue, byte[] Escalation);
+    internal sealed record Case(string SessionId, string CustomerId, string Queue, byte[] Escalation);
 
     /// <summary>One memory of a batch store request (snake_case on the wire).</summary>
     private sealed record StoreItem(string Content, double Importance, IReadOnlyList<string>? Tags, string? SessionId, long CreatedAt, string? MemoryType = null);
 
     /// <summary>Stores the background and builds the cases, through the same HTTP API a bot uses.</summary>
-    private sealed class Seeder(ApiClient api, ContactCentreCorpus corpus, Random random, long now)
+    internal sealed class Seeder(ApiClient api, ContactCentreCorpus corpus, Random random, long now)
     {
         private const int StartClients = 4;
         private const int BatchSize = 1000;
