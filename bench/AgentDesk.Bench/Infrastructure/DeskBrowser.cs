@@ -60,19 +60,21 @@ public sealed class DeskBrowser : IAsyncDisposable
         api.PostAsync("/v1/admin/users", ApiClient.Json(new { id, display_name = displayName, password, roles = new[] { "agent" }, queues }), ct);
 
     /// <summary>A new 1366×768 page (its own cookies), signed in through the sign-in form and on the desk once its circuit runs it.</summary>
-    public async Task<IPage> OpenDeskAsync(Uri baseAddress, string user, string password)
+    /// <param name="path">The desk page to open after signing in (the desk itself, the shift board, a thread…).</param>
+    /// <param name="ready">What shows once that page runs interactively.</param>
+    public async Task<IPage> OpenDeskAsync(Uri baseAddress, string user, string password, string path = "desk", string ready = "[data-testid=desk][data-interactive=true]")
     {
         var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = Width, Height = Height } });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(15_000);
         page.Console += (_, message) => { if (message.Type == "error") Errors.Enqueue(message.Text); };
         page.PageError += (_, error) => Errors.Enqueue("uncaught: " + error);
-        await page.GotoAsync(new Uri(baseAddress, "login?ReturnUrl=%2Fdesk").ToString());
+        await page.GotoAsync(new Uri(baseAddress, $"login?ReturnUrl={Uri.EscapeDataString("/" + path)}").ToString());
         await page.GetByTestId("login-user").FillAsync(user);
         await page.GetByTestId("login-password").FillAsync(password);
         await page.GetByTestId("login-submit").ClickAsync();
-        await page.WaitForURLAsync(new Uri(baseAddress, "desk").ToString());
-        await page.Locator("[data-testid=desk][data-interactive=true]").WaitForAsync();
+        await page.WaitForURLAsync(new Uri(baseAddress, path).ToString());
+        await page.Locator(ready).WaitForAsync();
         var empty = await page.EvaluateAsync<string[]>("() => [...document.styleSheets].filter(s => s.href && s.cssRules.length === 0).map(s => s.href)");
         if (empty.Length > 0) throw new InvalidOperationException($"the desk's stylesheets arrived empty ({string.Join(", ", empty)}): the server does not serve its static web assets");
         return page;

@@ -6,19 +6,21 @@ namespace AgentDesk.Bench.Scenarios;
 /// <summary>
 /// The README's pictures of the desk, taken from the real Release server with the demo data and Maria (billing tier 1
 /// and 2) signed in, at 1366×768: her queue, the two-leg billing case loading (on a second server whose context recall
-/// is slowed by 2 s, so the state stays on screen), and the same case connected: its first screen and, scrolled, the next. Measures nothing; it lives here
+/// is slowed by 2 s, so the state stays on screen), and the same case connected: its first screen and, scrolled, the next;
+/// then Sofia's shift board handing Maria's early-shift case over, and the demo's cross-channel thread. Measures nothing; it lives here
 /// because the harness already builds and starts the server and drives chromium.
 /// </summary>
 public sealed class DeskScreenshotsScenario : IScenario
 {
     private const string User = "maria";
+    private const string Supervisor = "sofia";
     private const string DemoPassword = "desk-demo-2026";
     private const int QueuedDemoCases = 2;
 
     public string Name => "desk-screenshots";
-    public string Description => "screenshots of the desk for the README (demo data, maria, 1366×768): queue, loading context, connected (first and second screen)";
+    public string Description => "screenshots of the desk for the README (demo data, 1366×768): queue, loading context, connected (first and second screen), shift board, shift change, thread";
 
-    public IReadOnlyList<(string Option, string Help)> Options => [("--dir DIR", "where desk-queue.png, desk-loading.png, desk-connected.png and desk-connected-more.png go (docs)")];
+    public IReadOnlyList<(string Option, string Help)> Options => [("--dir DIR", "where desk-*.png, shift-board.png, shift-change.png and thread.png go (docs)")];
 
     public async Task<Report> RunAsync(BenchContext context, CancellationToken ct)
     {
@@ -39,7 +41,20 @@ public sealed class DeskScreenshotsScenario : IScenario
             // The desk scrolls as one page: the rest of the context (the chain, the ranked memories) is the next screen.
             await page.GetByTestId("context-chain").EvaluateAsync("section => section.scrollIntoView({ block: 'start' })");
             await ShootAsync(page, Path.Combine(dir, "desk-connected-more.png"), report);
-            await page.Context.CloseAsync(); // before the server goes, so the page does not log its lost circuit
+
+            // Sofia, supervising, hands Maria's (early shift) case to the late queue while Maria works it.
+            var board = await browser.OpenDeskAsync(server.BaseAddress, Supervisor, DemoPassword, "shift", "[data-testid=shift-board][data-interactive=true]");
+            await board.GetByTestId("outgoing-shift").SelectOptionAsync("early");
+            await board.GetByTestId("select-shift").ClickAsync();
+            await board.GetByTestId("incoming-queue").FillAsync("billing-tier2");
+            await ShootAsync(board, Path.Combine(dir, "shift-board.png"), report);
+            await board.GetByTestId("hand-over").ClickAsync();
+            await board.Locator("[data-testid=shift-run][data-running=false]").WaitForAsync();
+            await ShootAsync(board, Path.Combine(dir, "shift-change.png"), report);
+
+            var thread = await browser.OpenDeskAsync(server.BaseAddress, User, DemoPassword, "threads/cust-3307", "[data-testid=thread][data-interactive=true]");
+            await ShootAsync(thread, Path.Combine(dir, "thread.png"), report);
+            foreach (var open in new[] { page, board, thread }) await open.Context.CloseAsync(); // before the server goes, so no page logs its lost circuit
         }
 
         var slowed = new Dictionary<string, string>(demo) { ["AgentDesk__Handoffs__ContextRecallDelayMs"] = "2000" };
