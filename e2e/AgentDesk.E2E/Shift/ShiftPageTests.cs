@@ -130,12 +130,18 @@ public sealed class ShiftPageTests(ModelBrowserFixture fixture, ITestOutputHelpe
     }
 
     [Fact]
-    public async Task Merge_AParallelCaseOfOneCustomer_LeavesTheBoard_AndTheDeskWorkingTheOtherIsUnaffected()
+    public async Task Merge_AParallelCaseIntoOneBeingWorked_LeavesTheBoard_AndShowsOnTheAgentsContextWithoutReload()
     {
         var queue = CaseApi.NewName("merge");
         var customer = CaseApi.NewName("cust");
         var kept = await App.EscalateIdAsync(queue, "high", customer);
         var parallel = await App.EscalateIdAsync(queue, "normal", customer);
+        var desk = await NewPageAsync();
+        await desk.SignInAsync(App, await App.CreateUserAsync("agent", ["agent"], [queue]));
+        await Expect(desk.GetByTestId("desk")).ToHaveAttributeAsync("data-interactive", "true");
+        await desk.Locator($"[data-testid=queue-card][data-handoff='{kept}'] [data-testid=card-pickup]").ClickAsync();
+        await Expect(desk.GetByTestId("pickup-status")).ToContainTextAsync("Connected");
+        await Expect(desk.GetByTestId("parallel-case")).ToBeVisibleAsync();
         var board = await NewPageAsync();
         await board.SignInAsync(App, await App.CreateUserAsync("supervisor", ["supervisor"]), "/shift");
         await Expect(board.GetByTestId("shift-board")).ToHaveAttributeAsync("data-interactive", "true");
@@ -148,7 +154,12 @@ public sealed class ShiftPageTests(ModelBrowserFixture fixture, ITestOutputHelpe
         await Expect(row).ToHaveCountAsync(0);
         await Expect(board.GetByTestId("shift-notice")).ToContainTextAsync($"Merged {parallel} into {kept}");
         await Expect(board.Locator($"[data-testid=shift-case][data-handoff='{kept}'] [data-testid=case-merge]")).ToHaveCountAsync(0);
+        // The agent working the kept case gets the merged one in their context, live: no more parallel warning.
+        await Expect(desk.GetByTestId("merged-case")).ToBeVisibleAsync();
+        await Expect(desk.GetByTestId("parallel-case")).ToHaveCountAsync(0);
+        await Expect(desk.GetByTestId("desk-notice")).ToContainTextAsync("merged");
         var merged = await CaseApi.OkAsync(await App.Client.GetAsync($"/v1/handoffs/{parallel}"));
         Assert.Equal("merged", merged.GetProperty("handoff").GetProperty("status").GetString());
+        Assert.Empty(ConsoleErrors);
     }
 }

@@ -156,6 +156,20 @@ public sealed class DeskState(HandoffQueue handoffs, MemoryStore memories, TimeP
         return changed;
     }
 
+    /// <summary>Whether a supervisor just merged another case into the one this desk is working.</summary>
+    public bool IsMergedIntoCurrent(HandoffChange change) =>
+        change.Kind == HandoffEventKind.Merged && Current is { Stage: PickUpStage.Connected } working && change.Handoff.MergedInto == working.HandoffId;
+
+    /// <summary>Recalls the working case's context again, so a case merged into it shows at once (its summary and memories).</summary>
+    public async Task RefreshContextAsync(CancellationToken ct)
+    {
+        if (Current is not { Stage: PickUpStage.Connected, Context: { } shown } working) return;
+        var context = await handoffs.RecallContextAsync(working.HandoffId, User.Id, ct: ct);
+        if (Current?.HandoffId != working.HandoffId) return;
+        Current = working with { Context = context };
+        Notice = $"A supervisor merged the customer's other case into this one: {shown.Handoff.CustomerId ?? "the customer"}'s merged case is now part of this context.";
+    }
+
     /// <summary>
     /// Claims the case, recalls its context, and only then connects; <paramref name="stageChanged"/> is called at
     /// each step so the page shows "Loading context…" while the recall runs. A claim lost to another agent says so.
