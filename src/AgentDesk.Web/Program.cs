@@ -31,6 +31,7 @@ builder.Services.AddRecall(builder.Configuration, builder.Environment.ContentRoo
 builder.Services.AddHandoffs(builder.Configuration);
 builder.Services.AddApi(builder.Configuration);
 builder.Services.AddDesk();
+builder.Services.AddAnalytics();
 builder.Services.AddDemoData();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddRadzenComponents();
@@ -63,6 +64,8 @@ v1.MapNamespacesApi();
 v1.MapKeysApi();
 v1.MapUsersApi();
 v1.MapHandoffsApi();
+v1.MapAnalyticsApi();
+app.MapAnalyticsExport();
 app.MapHub<HandoffHub>(HandoffHub.Path);
 
 app.MapStaticAssets();
