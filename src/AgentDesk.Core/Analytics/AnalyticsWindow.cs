@@ -49,6 +49,9 @@ public sealed record AnalyticsWindow(long FromMs, long ToMs, string? Queue = nul
         if (text.All(char.IsAsciiDigit))
             return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms <= 253_402_300_799_999
                 ? ms : throw DeskException.Invalid($"'{name}' is out of range");
+        // A number that is not a whole count of milliseconds ("1.5", "-5") would otherwise parse as some date.
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            throw DeskException.Invalid($"'{name}' must be whole, non-negative Unix milliseconds or an ISO-8601 date-time, not '{text}'");
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
             return at.ToUnixTimeMilliseconds();
         throw DeskException.Invalid($"'{name}' must be an ISO-8601 date-time or Unix milliseconds, not '{text}'");
