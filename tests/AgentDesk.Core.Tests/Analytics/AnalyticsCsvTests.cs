@@ -20,8 +20,15 @@ public sealed class AnalyticsCsvTests
         var window = new AnalyticsWindow(0, 86_400_000);
         var fact = new HandoffFact
         {
-            Id = "h1", Queue = "billing", Reason = "refund", Status = "claimed", Generator = "extractive", WordCount = 80,
-            CreatedAtMs = 1_000, QueuedAtMs = 1_000, ClaimedAtMs = 4_000,
+            Id = "h1",
+            Queue = "billing",
+            Reason = "refund",
+            Status = "claimed",
+            Generator = "extractive",
+            WordCount = 80,
+            CreatedAtMs = 1_000,
+            QueuedAtMs = 1_000,
+            ClaimedAtMs = 4_000,
         };
 
         var lines = AnalyticsCsv.Report(HandoffAnalytics.Compute(window, [fact], [], new BotSessionCounts(2, 1))).Split("\r\n");

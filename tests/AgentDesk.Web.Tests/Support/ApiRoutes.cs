@@ -76,6 +76,8 @@ public static class ApiRoutes
         new("POST", "/v1/handoffs/{claimed}/resolve", """{"agent_id":"{agent}","resolution_note":"done","customer_repeated_themselves":false}""", Handoffs, true),
         new("POST", "/v1/handoffs/{claimed}/escalate", """{"agent_id":"{agent}","target_queue":"tier2","reason":"needs tier 2","generate":true}""", Handoffs, true, 201),
         new("POST", "/v1/handoffs/batch", """{"cases":[{"handoff_id":"{hof}","target_queue":"night"}]}""", Handoffs, false),
+        new("GET", "/v1/analytics/handoffs", null, Read, false),
+        new("GET", "/v1/analytics/handoffs/cases?metric=handoffs&key=all", null, Read, false),
         new("POST", "/v1/summaries/draft", """{"session_id":"{sess}","target_queue":"billing"}""", HandoffRead, true),
     }.ToDictionary(r => r.Name);
 
