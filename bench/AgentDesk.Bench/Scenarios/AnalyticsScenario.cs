@@ -85,13 +85,14 @@ public sealed class AnalyticsScenario : IScenario
         }
 
         report.Setup.Add(("Data", seeded.ToString()));
-        report.Setup.Add(("Seeding", $"direct SQL inserts into the server's database after it migrated (one transaction, {seeding.Elapsed.TotalSeconds:F0} s), then ANALYZE, as the server's periodic statistics refresh would; " +
+        report.Setup.Add(("Seeding", $"direct SQL inserts into the server's database after it migrated (one transaction, {seeding.Elapsed.TotalSeconds:F0} s), then ANALYZE and a WAL checkpoint; " +
             "each summary ~200 words of text plus its JSON, so rows are their real size"));
         report.Setup.Add(("Requests", $"sequential, one client, keep-alive, {warmup} untimed first; each answer read to the end; the server caches nothing"));
         report.Setup.Add(("Server", "AgentDesk.Web Release apphost, SQLite WAL, defaults" +
             (context.ServerEnvironment.Count > 0 ? $"; extra environment: {string.Join(", ", context.ServerEnvironment.Select(kv => $"{kv.Key}={kv.Value}"))}" : "")));
         report.Notes.Add("The report reads the window's handoffs from ix_handoffs_analytics (migration 0010), which holds only the narrow columns the projection needs, " +
-            "and aggregates them in one pass in process (nearest-rank percentiles need the sorted values); escalation rate is one COUNT over sessions by start time.");
+            "and aggregates them in one pass in process (nearest-rank percentiles need the sorted values); escalation rate is two index-only range counts over sessions by start time (partial indexes on the engine's handoff_from / handoff_id links). " +
+            "A first cut that found bot sessions by probing handoffs twice per session measured p95 1,477 ms (30 days) and 456 ms (7 days) on this data, on a busy machine.");
         return report;
     }
 
@@ -124,7 +125,7 @@ public sealed class AnalyticsScenario : IScenario
             command.CommandText = sql;
             return command;
         }
-        using var insertSession = Command("INSERT INTO sessions (id, agent_id, started_at, ended_at, metadata) VALUES ($id, $agent, $started, $ended, '{}')");
+        using var insertSession = Command("INSERT INTO sessions (id, agent_id, started_at, ended_at, metadata) VALUES ($id, $agent, $started, $ended, $metadata)");
         using var insertEvent = Command("INSERT INTO handoff_events (handoff_id, kind, at, actor, detail) VALUES ($id, $kind, $at, $actor, $detail)");
         using var insertHandoff = Command("""
             INSERT INTO handoffs (id, case_id, parent_id, chain_depth, source_session_id, source_agent_id, target_queue, reason, urgency, customer_id,
@@ -147,10 +148,14 @@ public sealed class AnalyticsScenario : IScenario
             Run(insertEvent, ("$id", id), ("$kind", kind), ("$at", at), ("$actor", actor), ("$detail", detail));
             events++;
         }
-        string Session(string agent, long started, long? ended)
+        // The links the engine writes: handoff_from into the session a claim opens, handoff_id into a session it ends with a handoff.
+        string Session(string agent, long started, long? ended, string? handoffFrom = null, string? handoffId = null)
         {
             var id = $"sess_bench{sessions++:D7}";
-            Run(insertSession, ("$id", id), ("$agent", agent), ("$started", started), ("$ended", ended));
+            var metadata = new JsonObject();
+            if (handoffFrom is not null) metadata["handoff_from"] = handoffFrom;
+            if (handoffId is not null) metadata["handoff_id"] = handoffId;
+            Run(insertSession, ("$id", id), ("$agent", agent), ("$started", started), ("$ended", ended), ("$metadata", metadata.ToJsonString()));
             return id;
         }
         long Between(long low, long high) => low + (long)(random.NextDouble() * (high - low));
@@ -163,9 +168,9 @@ public sealed class AnalyticsScenario : IScenario
             var created = Between(start, now - Minute);
             var bot = $"bot-{random.Next(20)}";
             var customer = $"cust-{random.Next(40_000)}";
-            var source = Session(bot, created - Between(Minute, 20 * Minute), created);
-            string? parent = null;
             var caseId = $"hof_bench{handoffs:D7}";
+            var source = Session(bot, created - Between(Minute, 20 * Minute), created, handoffId: caseId);
+            string? parent = null;
             for (var depth = 0; handoffs < count; depth++)
             {
                 var id = $"hof_bench{handoffs++:D7}";
@@ -188,8 +193,8 @@ public sealed class AnalyticsScenario : IScenario
                 var status = escalated is not null ? "escalated" : resolved is not null ? "resolved" : connected is not null ? "connected" : claimed is not null ? "claimed" : "queued";
                 if (status == "queued") recalled = null;
                 var agent = $"agent-{random.Next(60)}";
-                var agentSession = claimed is { } c ? Session(agent, c, resolved ?? escalated) : null;
                 var next = escalated is null ? null : $"hof_bench{handoffs:D7}";
+                var agentSession = claimed is { } c ? Session(agent, c, resolved ?? escalated, handoffFrom: source, handoffId: next) : null;
                 bool? repeated = resolved is null || random.NextDouble() < 0.4 ? null : random.NextDouble() < 0.15;
                 Run(insertHandoff, ("$id", id), ("$case", caseId), ("$parent", parent), ("$depth", depth), ("$source", source), ("$sourceAgent", depth == 0 ? bot : agent),
                     ("$queue", queue), ("$reason", Reasons[random.Next(Reasons.Length)]), ("$customer", customer), ("$memory", $"mem_{id}"), ("$json", json), ("$text", text),
@@ -219,10 +224,12 @@ public sealed class AnalyticsScenario : IScenario
             }
         }
         tx.Commit();
-        using (var analyze = connection.CreateCommand())
+        // Statistics as the server's periodic refresh would have them, and the write-ahead log folded into the
+        // database as SQLite's automatic checkpoints would have done along the way (one big transaction leaves it all in the log).
+        using (var settle = connection.CreateCommand())
         {
-            analyze.CommandText = "ANALYZE";
-            analyze.ExecuteNonQuery();
+            settle.CommandText = "ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);";
+            settle.ExecuteNonQuery();
         }
         return new Seeded(handoffs, chained, events, sessions, refusals);
     }

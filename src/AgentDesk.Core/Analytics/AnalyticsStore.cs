@@ -104,29 +104,39 @@ public sealed class AnalyticsStore(DeskDatabase database)
         return new RejectionFact(at, session, codes);
     }
 
-    /// <summary>Bot sessions (no claim opened them) started in the window, and how many are a handoff's source.</summary>
+    /// <summary>
+    /// A bot session has no <c>handoff_from</c> in its metadata (a claim writes it into the session it opens); it ended
+    /// in a handoff when the engine wrote the <c>handoff_id</c> link into it on queueing. Both predicates match the
+    /// partial indexes of migration 0010 word for word, so each count is an index range.
+    /// </summary>
+    private const string BotSession = "json_extract(s.metadata, '$.handoff_from') IS NULL";
+    private const string EndedInHandoff = "json_extract(s.metadata, '$.handoff_id') IS NOT NULL";
+
+    /// <summary>Bot sessions started in the window, and how many of them ended in a handoff (into the window's queue, when it has one).</summary>
     private static async Task<BotSessionCounts> BotSessionsAsync(DbConnection connection, AnalyticsWindow window, CancellationToken ct)
     {
-        var (sessions, escalated) = await connection.QuerySingleAsync<(long, long)>(new CommandDefinition($"""
-            SELECT COUNT(*), COALESCE(SUM(EXISTS (
-                       SELECT 1 FROM handoffs h WHERE h.source_session_id = s.id{(window.Queue is null ? "" : $" AND {QueueKey} = @queue")})), 0)
-            FROM sessions s
-            WHERE s.started_at >= @from AND s.started_at < @to
-              AND NOT EXISTS (SELECT 1 FROM handoffs c WHERE c.agent_session_id = s.id)
-            """, new { from = window.FromMs, to = window.ToMs, queue = window.Queue }, cancellationToken: ct));
+        var args = new { from = window.FromMs, to = window.ToMs, queue = window.Queue };
+        var sessions = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"SELECT COUNT(*) FROM sessions s WHERE s.started_at >= @from AND s.started_at < @to AND {BotSession}", args, cancellationToken: ct));
+        var escalated = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"""
+            SELECT COUNT(*) FROM sessions s
+            WHERE s.started_at >= @from AND s.started_at < @to AND {BotSession} AND {EndedInHandoff}{QueueOfHandoff(window)}
+            """, args, cancellationToken: ct));
         return new BotSessionCounts((int)sessions, (int)escalated);
     }
 
     /// <summary>The escalation rate's cases: the bot sessions started in the window that ended in a handoff, with it.</summary>
     private static async Task<IReadOnlyList<AnalyticsCase>> EscalatedSessionsAsync(DbConnection connection, AnalyticsWindow window, CancellationToken ct) =>
-        (await connection.QueryAsync<(string Id, string SessionId, string? CustomerId, string Queue, string Reason, long StartedAt)>(new CommandDefinition($"""
-            SELECT h.id, s.id, h.customer_id, {QueueKey}, h.reason, s.started_at
-            FROM sessions s JOIN handoffs h ON h.source_session_id = s.id
-            WHERE s.started_at >= @from AND s.started_at < @to
-              AND NOT EXISTS (SELECT 1 FROM handoffs c WHERE c.agent_session_id = s.id){(window.Queue is null ? "" : $" AND {QueueKey} = @queue")}
+        (await connection.QueryAsync<(string? Id, string SessionId, string? CustomerId, string? Queue, string? Reason, long StartedAt)>(new CommandDefinition($"""
+            SELECT h.id, s.id, h.customer_id, COALESCE(h.target_queue, 'agent:' || h.target_agent), h.reason, s.started_at
+            FROM sessions s LEFT JOIN handoffs h ON h.source_session_id = s.id
+            WHERE s.started_at >= @from AND s.started_at < @to AND {BotSession} AND {EndedInHandoff}{QueueOfHandoff(window)}
             ORDER BY s.started_at, s.id
             """, new { from = window.FromMs, to = window.ToMs, queue = window.Queue }, cancellationToken: ct)))
         .Select(r => new AnalyticsCase(r.Id, r.SessionId, r.CustomerId, r.Queue, r.Reason, r.StartedAt, 1, "ended in a handoff")).ToList();
+
+    private static string QueueOfHandoff(AnalyticsWindow window) => window.Queue is null ? ""
+        : $" AND EXISTS (SELECT 1 FROM handoffs q WHERE q.source_session_id = s.id AND COALESCE(q.target_queue, 'agent:' || q.target_agent) = @queue)";
 
     private static void AddParameters(DbCommand command, AnalyticsWindow window)
     {

@@ -93,8 +93,9 @@ public static class GeneratorKind
 /// summaries and its bot-session counts in, a <see cref="HandoffReport"/> out; and the cases behind any one of
 /// its numbers. Definitions (every one over the handoffs created in the window):
 /// <list type="bullet">
-/// <item>Escalation rate per bot session: of the sessions started in the window that no desk claim opened, the
-/// share that are the source session of a handoff (with a queue filter: of a handoff into that queue).</item>
+/// <item>Escalation rate per bot session: of the bot sessions started in the window — sessions that do not continue
+/// a handoff (no <c>handoff_from</c> in their metadata, which a desk claim writes) — the share the handoff engine ended
+/// with a handoff (its <c>handoff_id</c> link in their metadata); with a queue filter, a handoff into that queue.</item>
 /// <item>Time to pick-up: claimed_at − queued_at, over claimed handoffs.</item>
 /// <item>Context recall latency: recall_done_at − claimed_at, over handoffs whose recall completed.</item>
 /// <item>Context recall rate: of the claimed (picked-up) handoffs, the share whose summary came first in the recall

@@ -29,7 +29,7 @@ public sealed record HandoffFact
 public sealed record RejectionFact(long AtMs, string? SourceSessionId, IReadOnlyList<string> Codes);
 
 /// <summary>
-/// The escalation-rate counts of a window: bot sessions started in it (sessions no desk claim opened) and how many
-/// of them ended in a handoff (into the window's queue, when it has one).
+/// The escalation-rate counts of a window: bot sessions started in it (no <c>handoff_from</c>: no desk claim opened
+/// them) and how many of them ended in a handoff (into the window's queue, when it has one).
 /// </summary>
 public sealed record BotSessionCounts(int Sessions, int Escalated);
