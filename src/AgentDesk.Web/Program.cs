@@ -32,6 +32,7 @@ builder.Services.AddHandoffs(builder.Configuration);
 builder.Services.AddThreads();
 builder.Services.AddApi(builder.Configuration);
 builder.Services.AddDesk();
+builder.Services.AddAnalytics();
 builder.Services.AddDemoData();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddRadzenComponents();
@@ -65,6 +66,8 @@ v1.MapKeysApi();
 v1.MapUsersApi();
 v1.MapHandoffsApi();
 v1.MapThreadsApi();
+v1.MapAnalyticsApi();
+app.MapAnalyticsExport();
 app.MapHub<HandoffHub>(HandoffHub.Path);
 
 app.MapStaticAssets();

@@ -9,13 +9,20 @@ using Microsoft.AspNetCore.Identity;
 
 namespace AgentDesk.Web.Auth;
 
-/// <summary>The roles of the desk: agents work cases, supervisors also run shifts and see analytics, admins manage keys and users.</summary>
+/// <summary>
+/// The roles of the desk: agents work cases, supervisors also run shifts and see analytics, managers see analytics
+/// only, admins manage keys and users.
+/// </summary>
 public static class DeskRoles
 {
     public const string Agent = "agent";
     public const string Supervisor = "supervisor";
+    public const string Manager = "manager";
     public const string Admin = "admin";
-    public static readonly IReadOnlyList<string> All = [Agent, Supervisor, Admin];
+    public static readonly IReadOnlyList<string> All = [Agent, Supervisor, Manager, Admin];
+
+    /// <summary>For <c>[Authorize(Roles = …)]</c> on the analytics page and its export.</summary>
+    public const string AnalyticsViewers = Supervisor + "," + Manager + "," + Admin;
 
     /// <summary>For <c>[Authorize(Roles = …)]</c> on supervisor pages.</summary>
     public const string SupervisorOrAdmin = Supervisor + "," + Admin;

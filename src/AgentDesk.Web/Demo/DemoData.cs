@@ -72,12 +72,30 @@ public sealed class DemoData(
             new("chat-1", "Here is the bank confirmation: the transfer left my account on 28 February.", "chat", ThreadRules.Roles.Customer, Ago(TimeSpan.FromDays(1))),
             new("mail-1", "Now that you have the bank confirmation, will the late fee be removed from my account?", "email", ThreadRules.Roles.Customer, Ago(TimeSpan.FromHours(2))),
         ], ct: ct);
+
+        // Finished cases, so the analytics page has history to show on a first visit.
+        foreach (var (bot, channel, customer, goal, queue, reason, agent, repeated) in History)
+        {
+            var session = await BotSessionAsync(bot, channel, customer, [(goal, 0.9, "customer-goal"), ("Customer is polite but in a hurry.", 0.7, "sentiment")], ct);
+            var done = await handoffs.EscalateAsync(Escalation(session, bot, queue, reason, Urgency.Normal), ct: ct);
+            await handoffs.ClaimAsync(done.Handoff.Id, agent, ct);
+            await handoffs.RecallContextAsync(done.Handoff.Id, agent, ct: ct);
+            await handoffs.ConnectAsync(done.Handoff.Id, agent, ct);
+            await handoffs.ResolveAsync(done.Handoff.Id, agent, "Resolved on this contact.", repeated, ct);
+        }
         await users.CreateAsync("maria", "Maria Lopez", DemoPassword, [DeskRoles.Agent], ["billing-tier1", "billing-tier2"], "early", ct);
         await users.CreateAsync("sam", "Sam Okafor", DemoPassword, [DeskRoles.Agent], ["tech-support", "billing-tier1"], "late", ct);
         await users.CreateAsync("sofia", "Sofia Berg", DemoPassword, [DeskRoles.Supervisor, DeskRoles.Agent], ["billing-tier1", "billing-tier2", "tech-support"], "early", ct);
         await users.CreateAsync("ada", "Ada Quist", DemoPassword, [DeskRoles.Admin, DeskRoles.Supervisor, DeskRoles.Agent], [], null, ct);
-        logger.LogInformation("Seeded demo data: 4 handoffs over 3 customers (billing-tier2, billing-tier1, tech-support queues); thread cust-3307 (voice → chat → email); users maria, sam, sofia, ada");
+        logger.LogInformation("Seeded demo data: 4 open handoffs over 3 customers (billing-tier2, billing-tier1, tech-support queues), {Resolved} resolved; thread cust-3307 (voice → chat → email); users maria, sam, sofia, ada", History.Length);
     }
+
+    private static readonly (string Bot, string Channel, string Customer, string Goal, string Queue, string Reason, string Agent, bool Repeated)[] History =
+    [
+        ("support-bot", "chat", "cust-3107", "Customer wants the late fee on the February invoice waived.", "billing-tier1", "refund requires human approval", "maria", false),
+        ("tech-bot", "voice", "cust-3188", "Customer wants the mesh extender paired with the new router.", "tech-support", "suspected firmware fault", "sam", true),
+        ("support-bot", "chat", "cust-3230", "Customer wants to move the plan renewal date to the 1st.", "billing-tier1", "account change needs an agent", "sam", false),
+    ];
 
     private async Task<string> BotSessionAsync(string agent, string channel, string customer, (string Content, double Importance, string Tag)[] turns, CancellationToken ct)
     {

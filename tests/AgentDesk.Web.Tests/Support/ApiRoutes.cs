@@ -82,6 +82,8 @@ public static class ApiRoutes
         new("GET", "/v1/threads/{agent}?turns=true", null, Read, true),
         new("POST", "/v1/threads/{agent}/query", """{"query":"refund","top_k":3}""", Read, true),
         new("POST", "/v1/threads/{agent}/handoffs", """{"agent_id":"{agent}","target_queue":"billing","reason":"refund","generate":true}""", Handoffs, true, 201),
+        new("GET", "/v1/analytics/handoffs", null, Read, false),
+        new("GET", "/v1/analytics/handoffs/cases?metric=handoffs&key=all", null, Read, false),
         new("POST", "/v1/summaries/draft", """{"session_id":"{sess}","target_queue":"billing"}""", HandoffRead, true),
     }.ToDictionary(r => r.Name);
 
