@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using AgentDesk.Core.Summaries;
 
 namespace AgentDesk.Core.Analytics;
@@ -126,32 +127,9 @@ public static class HandoffAnalytics
 
     public static HandoffReport Compute(AnalyticsWindow window, IReadOnlyList<HandoffFact> handoffs, IReadOnlyList<RejectionFact> rejections, BotSessionCounts bots)
     {
-        var claimed = handoffs.Where(h => h.ClaimedAtMs is not null).ToList();
-        var answered = handoffs.Where(h => h.ResolvedAtMs is not null && h.CustomerRepeated is not null).ToList();
-        var perDay = handoffs.GroupBy(h => DayNumber(h.CreatedAtMs)).ToDictionary(g => g.Key, g => g.Count());
-        return new HandoffReport(
-            window,
-            new HandoffCounts(handoffs.Count,
-                Days(window).Select(day => new CountItem(Key("day", DayLabel(day)), DayLabel(day), perDay.GetValueOrDefault(day))).ToList(),
-                Counts(handoffs, "queue", h => h.Queue),
-                Counts(handoffs, "reason", h => h.Reason)),
-            new RateFigure(AnalyticsMetric.AllKey, bots.Escalated, bots.Sessions),
-            Latency(handoffs, AnalyticsMetric.Pickup),
-            Latency(handoffs, AnalyticsMetric.RecallLatency),
-            new RateFigure(AnalyticsMetric.AllKey, claimed.Count(h => h.SummaryRecalled == true), claimed.Count),
-            new RateFigure(AnalyticsMetric.AllKey, answered.Count(h => h.CustomerRepeated == true), answered.Count),
-            HandleTime(handoffs),
-            WordCounts(handoffs),
-            new FailureFigures(AnalyticsMetric.AllKey, rejections.Count,
-                rejections.SelectMany(r => r.Codes.Distinct()).GroupBy(c => c).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
-                    .Select(g => new CountItem(Key("code", g.Key), g.Key, g.Count())).ToList()),
-            new GeneratorFigures(handoffs.Count, GeneratorKind.All
-                .Concat(handoffs.Select(Generator).Distinct().Where(g => !GeneratorKind.All.Contains(g)).Order(StringComparer.Ordinal))
-                .Select(kind =>
-                {
-                    var count = handoffs.Count(h => Generator(h) == kind);
-                    return new ShareItem(Key("generator", kind), GeneratorKind.Label(kind), count, handoffs.Count == 0 ? null : (double)count / handoffs.Count);
-                }).ToList()));
+        var tally = new HandoffTally();
+        foreach (var handoff in handoffs) tally.Add(handoff);
+        return tally.Build(window, rejections, bots);
     }
 
     /// <summary>
@@ -199,7 +177,7 @@ public static class HandoffAnalytics
     }
 
     /// <summary>Whether a handoff is one of the metric's cases, and its value there.</summary>
-    private static (bool Counted, double? Value, string? Detail) CaseValue(string metric, HandoffFact h) => metric switch
+    internal static (bool Counted, double? Value, string? Detail) CaseValue(string metric, HandoffFact h) => metric switch
     {
         AnalyticsMetric.Handoffs => (true, null, h.Status),
         AnalyticsMetric.Pickup => Span(h.QueuedAtMs, h.ClaimedAtMs),
@@ -216,61 +194,31 @@ public static class HandoffAnalytics
 
     private static (bool, double?, string?) Span(long? start, long? end) => start is { } s && end is { } e ? (true, e - s, null) : (false, null, null);
 
-    private static LatencyFigures Latency(IReadOnlyList<HandoffFact> handoffs, string metric)
+    internal static Distribution Distribution(string key, string label, IReadOnlyList<double> sorted)
     {
-        var values = handoffs.Select(h => (h.Queue, v: CaseValue(metric, h))).Where(x => x.v.Counted).Select(x => (x.Queue, Value: x.v.Value!.Value)).ToList();
-        return new LatencyFigures(
-            Distribute(AnalyticsMetric.AllKey, "all", values.Select(x => x.Value)),
-            values.GroupBy(x => x.Queue).OrderBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => Distribute(Key("queue", g.Key), g.Key, g.Select(x => x.Value))).ToList());
-    }
-
-    private static HandleTimeFigures HandleTime(IReadOnlyList<HandoffFact> handoffs)
-    {
-        var handled = handoffs.Select(h => (h, v: CaseValue(AnalyticsMetric.HandleTime, h))).Where(x => x.v.Counted).Select(x => (x.h, Value: x.v.Value!.Value)).ToList();
-        return new HandleTimeFigures(
-            Distribute(AnalyticsMetric.AllKey, "all", handled.Select(x => x.Value)),
-            handled.GroupBy(x => x.h.Reason).OrderBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => Distribute(Key("reason", g.Key), g.Key, g.Select(x => x.Value))).ToList(),
-            handled.GroupBy(x => x.h.ChainDepth).OrderBy(g => g.Key)
-                .Select(g => Distribute(Key("depth", g.Key.ToString(CultureInfo.InvariantCulture)), DepthLabel(g.Key), g.Select(x => x.Value))).ToList());
-    }
-
-    private static WordCountFigures WordCounts(IReadOnlyList<HandoffFact> handoffs) => new(
-        Distribute(AnalyticsMetric.AllKey, "all", handoffs.Select(h => (double)h.WordCount)),
-        Enumerable.Range(0, WordBuckets).Select(i => i * WordBucket).Select(lower => new CountItem(
-            Key("bucket", lower.ToString(CultureInfo.InvariantCulture)),
-            lower == (WordBuckets - 1) * WordBucket ? $"{lower}+" : $"{lower}–{lower + WordBucket - 1}",
-            handoffs.Count(h => Bucket(h.WordCount) == lower))).ToList());
-
-    private static Distribution Distribute(string key, string label, IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
+        var sum = 0.0;
+        foreach (var value in sorted) sum += value;
         return new Distribution(key, label, sorted.Count, Percentile(sorted, 50), Percentile(sorted, 95),
-            sorted.Count == 0 ? null : sorted.Average(), sorted.Count == 0 ? null : sorted[^1]);
+            sorted.Count == 0 ? null : sum / sorted.Count, sorted.Count == 0 ? null : sorted[^1]);
     }
-
-    private static List<CountItem> Counts(IReadOnlyList<HandoffFact> handoffs, string dimension, Func<HandoffFact, string> of) =>
-        handoffs.GroupBy(of).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => new CountItem(Key(dimension, g.Key), g.Key, g.Count())).ToList();
 
     private const long DayMs = 86_400_000;
 
     /// <summary>The UTC days the window touches, as day numbers since the Unix epoch.</summary>
-    private static IEnumerable<long> Days(AnalyticsWindow window)
+    internal static IEnumerable<long> Days(AnalyticsWindow window)
     {
         for (var day = DayNumber(window.FromMs); day <= DayNumber(window.ToMs - 1); day++) yield return day;
     }
 
-    private static long DayNumber(long atMs) => (long)Math.Floor(atMs / (double)DayMs);
+    internal static long DayNumber(long atMs) => (long)Math.Floor(atMs / (double)DayMs);
 
-    private static string DayLabel(long day) => DateTimeOffset.FromUnixTimeMilliseconds(day * DayMs).UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    internal static string DayLabel(long day) => DateTimeOffset.FromUnixTimeMilliseconds(day * DayMs).UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    private static int Bucket(int words) => Math.Min(words / WordBucket, WordBuckets - 1) * WordBucket;
+    internal static int Bucket(int words) => Math.Min(words / WordBucket, WordBuckets - 1) * WordBucket;
 
-    private static string Generator(HandoffFact h) => GeneratorKind.Of(h.Generator, h.ModelAttempts);
+    internal static string Generator(HandoffFact h) => GeneratorKind.Of(h.Generator, h.ModelAttempts);
 
-    private static string DepthLabel(int depth) => depth == 0 ? "first handoff" : $"{depth} earlier";
+    internal static string DepthLabel(int depth) => depth == 0 ? "first handoff" : $"{depth} earlier";
 
-    private static string Key(string dimension, string value) => $"{dimension}:{value}";
+    internal static string Key(string dimension, string value) => $"{dimension}:{value}";
 }
