@@ -91,8 +91,12 @@ public sealed class AnalyticsScenario : IScenario
         report.Setup.Add(("Server", "AgentDesk.Web Release apphost, SQLite WAL, defaults" +
             (context.ServerEnvironment.Count > 0 ? $"; extra environment: {string.Join(", ", context.ServerEnvironment.Select(kv => $"{kv.Key}={kv.Value}"))}" : "")));
         report.Notes.Add("The report reads the window's handoffs from ix_handoffs_analytics (migration 0010), which holds only the narrow columns the projection needs, " +
-            "and aggregates them in one pass in process (nearest-rank percentiles need the sorted values); escalation rate is two index-only range counts over sessions by start time (partial indexes on the engine's handoff_from / handoff_id links). " +
-            "A first cut that found bot sessions by probing handoffs twice per session measured p95 1,477 ms (30 days) and 456 ms (7 days) on this data, on a busy machine.");
+            "in two halves at once on two connections, each through SQLite's statement API (SqliteRowReader) with the small numbers packed into one column, and tallies " +
+            "them while reading (HandoffTally: counts, and the values nearest-rank percentiles need, sorted as plain doubles); escalation rate is two index-only range " +
+            "counts over sessions by start time (partial indexes on the engine's handoff_from / handoff_id links).");
+        report.Notes.Add("History of the 30-day p95 on this data: 1,477 ms (bot sessions found by probing handoffs twice per session) → 842 ms (index-only session counts) " +
+            "→ 320 ms (halves read in parallel, fewer columns, array sorts) → 225 ms (statement API) → this run (one tally while reading). Reading a row's columns through " +
+            "ADO.NET cost about as much as the rest of the report; SQLite's scan of the index itself takes about 15 ms.");
         return report;
     }
 
