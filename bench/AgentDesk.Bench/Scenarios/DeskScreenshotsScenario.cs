@@ -7,7 +7,7 @@ namespace AgentDesk.Bench.Scenarios;
 /// The README's pictures of the desk, taken from the real Release server with the demo data and Maria (billing tier 1
 /// and 2) signed in, at 1366×768: her queue, the two-leg billing case loading (on a second server whose context recall
 /// is slowed by 2 s, so the state stays on screen), and the same case connected: its first screen and, scrolled, the next;
-/// then Sofia's shift board handing Maria's early-shift case over, and the demo's cross-channel thread. Measures nothing; it lives here
+/// then Sofia's shift board handing Maria's early-shift case over, the demo's cross-channel thread, and Sofia's analytics. Measures nothing; it lives here
 /// because the harness already builds and starts the server and drives chromium.
 /// </summary>
 public sealed class DeskScreenshotsScenario : IScenario
@@ -18,9 +18,9 @@ public sealed class DeskScreenshotsScenario : IScenario
     private const int QueuedDemoCases = 2;
 
     public string Name => "desk-screenshots";
-    public string Description => "screenshots of the desk for the README (demo data, 1366×768): queue, loading context, connected (first and second screen), shift board, shift change, thread";
+    public string Description => "screenshots of the desk for the README (demo data, 1366×768): queue, loading context, connected (first and second screen), shift board, shift change, thread, analytics";
 
-    public IReadOnlyList<(string Option, string Help)> Options => [("--dir DIR", "where desk-*.png, shift-board.png, shift-change.png and thread.png go (docs)")];
+    public IReadOnlyList<(string Option, string Help)> Options => [("--dir DIR", "where desk-*.png, shift-board.png, shift-change.png, thread.png and analytics.png go (docs)")];
 
     public async Task<Report> RunAsync(BenchContext context, CancellationToken ct)
     {
@@ -54,7 +54,11 @@ public sealed class DeskScreenshotsScenario : IScenario
 
             var thread = await browser.OpenDeskAsync(server.BaseAddress, User, DemoPassword, "threads/cust-3307", "[data-testid=thread][data-interactive=true]");
             await ShootAsync(thread, Path.Combine(dir, "thread.png"), report);
-            foreach (var open in new[] { page, board, thread }) await open.Context.CloseAsync(); // before the server goes, so no page logs its lost circuit
+
+            var analytics = await browser.OpenDeskAsync(server.BaseAddress, Supervisor, DemoPassword, "analytics", "[data-testid=analytics-cards]");
+            await analytics.Locator("[data-testid=analytics] svg").First.WaitForAsync();
+            await ShootAsync(analytics, Path.Combine(dir, "analytics.png"), report);
+            foreach (var open in new[] { page, board, thread, analytics }) await open.Context.CloseAsync(); // before the server goes, so no page logs its lost circuit
         }
 
         var slowed = new Dictionary<string, string>(demo) { ["AgentDesk__Handoffs__ContextRecallDelayMs"] = "2000" };

@@ -8,27 +8,12 @@ using static Microsoft.Playwright.Assertions;
 namespace AgentDesk.E2E.Desk;
 
 /// <summary>The app with a slowed context recall, so "Loading context…" is on screen long enough to see and assert.</summary>
-public sealed class SlowRecallBrowserFixture : IAsyncLifetime
+public sealed class SlowRecallBrowserFixture : BrowserFixture
 {
     public const int RecallDelayMs = 1500;
-    private IPlaywright? _playwright;
 
-    public AppProcess App { get; private set; } = null!;
-    public IBrowser Browser { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        App = await AppProcess.LaunchAsync(new Dictionary<string, string> { ["AgentDesk__Handoffs__ContextRecallDelayMs"] = RecallDelayMs.ToString() });
-        _playwright = await Playwright.CreateAsync();
-        Browser = await Chromium.LaunchAsync(_playwright);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Browser.DisposeAsync();
-        _playwright?.Dispose();
-        await App.DisposeAsync();
-    }
+    protected override Task<IReadOnlyDictionary<string, string>?> SettingsAsync() =>
+        Task.FromResult<IReadOnlyDictionary<string, string>?>(new Dictionary<string, string> { ["AgentDesk__Handoffs__ContextRecallDelayMs"] = RecallDelayMs.ToString() });
 }
 
 /// <summary>The agent desk in chromium against the real app process: live queue, pick-up, the context view, roles.</summary>

@@ -11,28 +11,23 @@ namespace AgentDesk.E2E.Shift;
 /// The app drafting summaries with a model: the loopback OpenAI-compatible server answers every draft after
 /// <see cref="DraftDelayMs"/>, as a hosted model would take its time, so a shift change's progress is there to watch.
 /// </summary>
-public sealed class ModelBrowserFixture : IAsyncLifetime
+public sealed class ModelBrowserFixture : BrowserFixture
 {
     public const int DraftDelayMs = 250;
-    private IPlaywright? _playwright;
 
     public FakeOpenAiServer Model { get; private set; } = null!;
-    public AppProcess App { get; private set; } = null!;
-    public IBrowser Browser { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task<IReadOnlyDictionary<string, string>?> SettingsAsync()
     {
         Model = await FakeOpenAiServer.StartAsync();
         Model.Handle(FakeOpenAiServer.ChatPath, _ => Draft());
-        App = await AppProcess.LaunchAsync(new Dictionary<string, string>
+        return new Dictionary<string, string>
         {
             ["AgentDesk__Summaries__Generator"] = "llm",
             ["AgentDesk__Summaries__OpenAI__BaseUrl"] = Model.BaseUrl.AbsoluteUri,
             ["AgentDesk__Summaries__OpenAI__Model"] = "fake-drafter",
             ["AgentDesk__Summaries__OpenAI__ApiKey"] = "sk-fake",
-        });
-        _playwright = await Playwright.CreateAsync();
-        Browser = await Chromium.LaunchAsync(_playwright);
+        };
     }
 
     /// <summary>A valid draft of the case <see cref="CaseApi.BrokenRouter"/> describes, promise included.</summary>
@@ -49,11 +44,9 @@ public sealed class ModelBrowserFixture : IAsyncLifetime
     })) with
     { Delay = TimeSpan.FromMilliseconds(DraftDelayMs) };
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        await Browser.DisposeAsync();
-        _playwright?.Dispose();
-        await App.DisposeAsync();
+        await base.DisposeAsync();
         await Model.DisposeAsync();
     }
 }
