@@ -116,9 +116,9 @@ public sealed class ShiftPageTests(ModelBrowserFixture fixture, ITestOutputHelpe
         await Expect(cards).ToHaveCountAsync(12);
         var shown = await desk.GetByTestId("card-urgency").AllTextContentsAsync();
         Assert.Equal(worked.Select(w => w.Urgency.ToUpperInvariant()).OrderBy(u => Array.IndexOf(Urgencies, u.ToLowerInvariant())), shown);
-        // The board moved them live too: nothing left with the outgoing shift, twelve waiting in the late queue.
+        // The board moved them live too: none of the outgoing shift's cases left, twelve waiting in the late queue.
         await Expect(board.Locator($"[data-testid=shift-group][data-group='{lateQueue}'] [data-testid=shift-case]")).ToHaveCountAsync(12);
-        await Expect(board.Locator($"[data-testid=shift-case][data-status=connected]")).ToHaveCountAsync(0);
+        foreach (var (id, _) in worked) await Expect(board.Locator($"[data-testid=shift-case][data-handoff='{id}']")).ToHaveCountAsync(0);
         Assert.Empty(ConsoleErrors);
     }
 
