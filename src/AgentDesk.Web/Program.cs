@@ -41,6 +41,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 
 var app = builder.Build();
 
+app.UseSecurityHeaders();
 app.UseWhen(ApiErrorMiddleware.IsApiPath, api => api.UseMiddleware<ApiErrorMiddleware>());
 app.UseStatusCodePages(ApiErrorMiddleware.WriteStatusBodyAsync);
 app.UseStaticFiles(new StaticFileOptions
@@ -53,7 +54,8 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseWhen(http => http.Request.Path.StartsWithSegments("/v1"), v1 => v1
     .UseMiddleware<StartupGateMiddleware>()
-    .UseMiddleware<ApiKeyMiddleware>());
+    .UseMiddleware<ApiKeyMiddleware>()
+    .UseMiddleware<ApiRateLimitMiddleware>());
 app.UseAntiforgery();
 
 app.MapHealthApi();
@@ -71,7 +73,8 @@ app.MapAnalyticsExport();
 app.MapHub<HandoffHub>(HandoffHub.Path);
 
 app.MapStaticAssets();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+// SecurityHeaders' policy already says frame-ancestors 'none'; Blazor's own 'self' would be a second, weaker header.
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode(server => server.ContentSecurityFrameAncestorsPolicy = null);
 
 app.Run();
 

@@ -110,6 +110,8 @@ public static class ServiceSetup
     public static IServiceCollection AddDesk(this IServiceCollection services)
     {
         services.AddSingleton<DeskUsers>();
+        // SecurityHeaders sends X-Frame-Options: DENY on every answer; the forms' own SAMEORIGIN would contradict it.
+        services.AddAntiforgery(antiforgery => antiforgery.SuppressXFrameOptionsHeader = true);
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(cookie =>
         {
             cookie.LoginPath = "/login";
@@ -132,6 +134,7 @@ public static class ServiceSetup
     public static IServiceCollection AddApi(this IServiceCollection services, IConfiguration config)
     {
         services.AddSingleton(ApiLimits.From(config));
+        services.AddSingleton(_ => new ApiRateLimiter(ApiRateLimitOptions.From(config)));
         services.AddSingleton<StartupState>();
         services.AddHostedService<StartupService>();
         // The environment variable wins over configuration files, as operators expect for secrets.

@@ -23,11 +23,14 @@ public sealed class ApiKeyStore(DeskDatabase database, TimeProvider time, string
 
     public bool HasRootKey => _rootHash is not null;
 
+    /// <summary>The caller id of the bootstrap root key from configuration.</summary>
+    public const string RootKeyId = "root";
+
     public async Task<ApiCaller?> AuthenticateAsync(string secret, CancellationToken ct = default)
     {
         var hash = Hash(secret);
         if (_rootHash is not null && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(hash), Encoding.ASCII.GetBytes(_rootHash)))
-            return new ApiCaller("root", "root (configuration)", new HashSet<string>(Scopes.All), null);
+            return new ApiCaller(RootKeyId, "root (configuration)", new HashSet<string>(Scopes.All), null);
 
         var now = time.GetUtcNow();
         if (_cache.TryGetValue(hash, out var hit) && hit.Until > now) return hit.Caller;
