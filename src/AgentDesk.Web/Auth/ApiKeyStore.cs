@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using AgentDesk.Core;
 using AgentDesk.Core.Memory;
 using AgentDesk.Core.Storage;
 using Dapper;
@@ -43,9 +44,18 @@ public sealed class ApiKeyStore(DeskDatabase database, TimeProvider time, string
         return caller;
     }
 
+    public const int MaxNameChars = 200;
+
+    /// <summary>Creates a key after checking its name, scopes and agents (400 when wrong), for the API and the admin page alike.</summary>
     /// <returns>The key's record and its secret, which is never shown again.</returns>
     public async Task<(KeyInfo Key, string Secret)> CreateAsync(string name, IReadOnlyList<string> scopes, IReadOnlyList<string>? agentIds, CancellationToken ct = default)
     {
+        if (string.IsNullOrWhiteSpace(name)) throw DeskException.Invalid("'name' is required: say who or what the key is for");
+        if (name.Length > MaxNameChars) throw DeskException.Invalid($"'name' must be at most {MaxNameChars} characters");
+        if (scopes.Count == 0 || scopes.Any(s => !Auth.Scopes.All.Contains(s)))
+            throw DeskException.Invalid($"'scopes' must be a non-empty list of {string.Join(", ", Auth.Scopes.All)}");
+        scopes = scopes.Distinct().ToList();
+        agentIds = agentIds?.Select(a => MemoryRules.AgentId(a, "agent_ids[]")).Distinct().ToList();
         var secret = "adk_" + Base64Url(RandomNumberGenerator.GetBytes(32));
         var key = new KeyInfo(MemoryStore.NewId("key"), name, secret[..10], scopes, agentIds, time.GetUtcNow().ToUnixTimeSeconds(), null);
         await database.WriteAsync((connection, tx) => connection.ExecuteAsync(new CommandDefinition("""
