@@ -50,6 +50,18 @@ public static class HostileInput
         "e\u0301\u0301\u0301", new string('x', 300), new string('y', 100_001),
     ];
 
+    /// <summary>Optional fields some route reads (API.md) that the valid templates leave out; added to every body.</summary>
+    private static readonly string[] OptionalFields =
+    [
+        "ttl_seconds", "expires_at", "since", "until", "top_k", "limit", "offset", "min_importance", "importance", "embedding",
+        "metadata", "urgency", "at", "customer_id", "target_agent", "memory_type", "id", "session_id", "turns", "tags", "dimension",
+    ];
+
+    /// <summary>Every seeded id: an id field given the wrong kind of id, or the case it is on (a merge into itself).</summary>
+    private static readonly string[] Tokens = ["{agent}", "{sess}", "{mem}", "{key}", "{hof}", "{claimed}"];
+
+    private static readonly string[] HugeNumbers = ["1e308", "-1e308", "9223372036854775808"];
+
     /// <summary>Fields that reach the full-text index (as a query or as indexed text) or name things: every hostile text goes there.</summary>
     private static readonly HashSet<string> SearchedFields = ["query", "content", "text", "name", "reason"];
 
@@ -96,14 +108,30 @@ public static class HostileInput
         var template = route.Body!;
         FuzzCase Case(string label, string? body, string? contentType = "application/json") => new(label, route.Method, route.Path, body, contentType);
 
-        foreach (var field in Fields(JsonNode.Parse(template)!, ""))
+        var root = JsonNode.Parse(template)!;
+        foreach (var field in Fields(root, ""))
         {
+            if (At(root, Steps(field)) is JsonArray { Count: > 0 } array)
+            {
+                // Past SQLite's 32,766 bound parameters, in case a list becomes one IN (...) or one insert.
+                yield return Case($"{field} = 40,000 copies of its item", Replace(template, field, $"[{string.Join(',', Enumerable.Repeat(array[0]!.ToJsonString(), 40_000))}]"));
+                yield return Case($"{field} = 40,000 distinct strings", Replace(template, field, $"[{string.Join(',', Enumerable.Range(0, 40_000).Select(i => $"\"x{i}\""))}]"));
+            }
             foreach (var value in TypeSwaps) yield return Case($"{field} = {value}", Replace(template, field, value));
             foreach (var value in Pick(random, Values, 3)) yield return Case($"{field} = hostile", Replace(template, field, value));
+            if (field.Split('.')[^1] is "into" or "id" || field.EndsWith("_id", StringComparison.Ordinal))
+                foreach (var token in Tokens) yield return Case($"{field} = the id {token}", Replace(template, field, $"\"{token}\""));
             if (SearchedFields.Contains(field.Split('.')[^1]))
                 foreach (var text in Texts) yield return Case($"{field} = text {Cut(text)}", Replace(template, field, JsonSerializer.Serialize(text)));
             yield return Case($"{field} removed", Replace(template, field, null));
         }
+        foreach (var owner in Fields(root, "").Where(f => At(root, Steps(f)) is JsonObject).Prepend(""))
+            foreach (var extra in OptionalFields)
+            {
+                var field = owner.Length == 0 ? extra : $"{owner}.{extra}";
+                foreach (var value in HugeNumbers) yield return Case($"optional {field} = {value}", Replace(template, field, value));
+                foreach (var value in Pick(random, Values, 2)) yield return Case($"optional {field} = hostile", Replace(template, field, value));
+            }
         yield return Case("empty body", "");
         yield return Case("whitespace body", " \r\n\t ");
         yield return Case("truncated body", template[..random.Next(1, template.Length)]);
@@ -127,7 +155,7 @@ public static class HostileInput
     private static IEnumerable<FuzzCase> PathCases(ApiRoute route, Random random)
     {
         var path = route.Path;
-        var token = new[] { "{agent}", "{sess}", "{mem}", "{key}", "{hof}", "{claimed}" }.FirstOrDefault(t => path.Split('?')[0].Contains(t, StringComparison.Ordinal));
+        var token = Tokens.FirstOrDefault(t => path.Split('?')[0].Contains(t, StringComparison.Ordinal));
         var picks = Pick(random, Ids, 5);
         foreach (var id in picks)
         {
@@ -178,31 +206,42 @@ public static class HostileInput
                 break;
             case JsonArray array:
                 for (var i = 0; i < array.Count; i++)
-                    if (array[i] is JsonObject item) foreach (var inner in Fields(item, $"{prefix}[{i}]")) yield return inner;
+                    if (array[i] is JsonObject item)
+                    {
+                        yield return $"{prefix}[{i}]";
+                        foreach (var inner in Fields(item, $"{prefix}[{i}]")) yield return inner;
+                    }
                 break;
         }
     }
 
-    /// <summary>The template with the field at <paramref name="path"/> set to raw JSON text, or removed when it is null.</summary>
+    /// <summary>The template with the field or item at <paramref name="path"/> set to raw JSON text, or removed when it is null.</summary>
     private static string Replace(string template, string path, string? raw)
     {
         const string Hole = "__fuzz_hole__";
         var root = JsonNode.Parse(template)!;
-        var (parent, name) = Locate(root, path);
-        if (raw is null) parent.Remove(name);
-        else parent[name] = Hole;
+        var steps = Steps(path);
+        var parent = At(root, steps[..^1])!;
+        switch (parent, Index(steps[^1]))
+        {
+            case (JsonArray array, int i) when raw is null: array.RemoveAt(i); break;
+            case (JsonArray array, int i): array[i] = Hole; break;
+            case (JsonObject obj, _) when raw is null: obj.Remove(steps[^1]); break;
+            case (JsonObject obj, _): obj[steps[^1]] = Hole; break;
+        }
         var text = root.ToJsonString();
         return raw is null ? text : text.Replace($"\"{Hole}\"", raw, StringComparison.Ordinal);
     }
 
-    private static (JsonObject Parent, string Name) Locate(JsonNode root, string path)
-    {
-        var node = root;
-        var steps = path.Replace("[", ".[", StringComparison.Ordinal).Split('.');
-        foreach (var step in steps[..^1])
-            node = step.StartsWith('[') ? node[int.Parse(step[1..^1], System.Globalization.CultureInfo.InvariantCulture)]! : node[step]!;
-        return (node.AsObject(), steps[^1]);
-    }
+    /// <summary>The node at a path of <see cref="Fields"/>, e.g. <c>memories[0].content</c>.</summary>
+    private static JsonNode? At(JsonNode root, IEnumerable<string> steps) =>
+        steps.Aggregate<string, JsonNode?>(root, (node, step) => Index(step) is { } i ? node![i] : node![step]);
+
+    private static string[] Steps(string path) =>
+        path.Length == 0 ? [] : path.Replace("[", ".[", StringComparison.Ordinal).Split('.', StringSplitOptions.RemoveEmptyEntries);
+
+    private static int? Index(string step) =>
+        step.StartsWith('[') ? int.Parse(step[1..^1], System.Globalization.CultureInfo.InvariantCulture) : null;
 
     /// <summary>The template with its first string value replaced by raw text (no escaping), or with a field of it added.</summary>
     private static string InFirstString(string template, string raw)
