@@ -68,6 +68,30 @@ public sealed class FuzzTests(QuietDeskFactory desk) : IClassFixture<QuietDeskFa
         Assert.True((int)health.StatusCode == 200, $"seed {Seed}: /health answered {(int)health.StatusCode} after the cases of {routeName}");
     }
 
+    [Fact]
+    public async Task Store_BodyStartingWithUtf8ByteOrderMark_IsAccepted()
+    {
+        var agent = DeskApi.NewAgent("fuzz-bom");
+        var body = HostileInput.Bytes($$"""{"agent_id":"{{agent}}","content":"sent by a client that writes a BOM"}""");
+
+        var response = await _root.PostAsync("/v1/memory/store", new ByteArrayContent([0xEF, 0xBB, 0xBF, .. body]));
+
+        await response.OkAsync(System.Net.HttpStatusCode.Created);
+        Assert.Single(await _root.MemoriesOfAsync(agent));
+    }
+
+    [Fact]
+    public async Task Store_InvalidUtf8InsideAString_Returns400NamingInvalidUtf8()
+    {
+        var agent = DeskApi.NewAgent("fuzz-utf8");
+        var body = HostileInput.Bytes($$"""{"agent_id":"{{agent}}","content":"a{{HostileInput.BadUtf8}}b"}""");
+
+        var error = await (await _root.PostAsync("/v1/memory/store", new ByteArrayContent(body))).AssertErrorAsync(400, "INVALID_REQUEST");
+
+        Assert.Contains("invalid UTF-8", error.GetProperty("error").GetString());
+        Assert.Empty(await _root.MemoriesOfAsync(agent));
+    }
+
     /// <summary>The data after every write so far, recall access statistics included.</summary>
     private async Task<string> SnapshotAsync(string agent)
     {
