@@ -60,7 +60,7 @@ public static class HostileInput
     /// <summary>Every seeded id: an id field given the wrong kind of id, or the case it is on (a merge into itself).</summary>
     private static readonly string[] Tokens = ["{agent}", "{sess}", "{mem}", "{key}", "{hof}", "{claimed}"];
 
-    private static readonly string[] HugeNumbers = ["1e308", "-1e308", "9223372036854775808"];
+    private static readonly string[] HugeNumbers = ["1e308", "-1e308", "1e400", "9223372036854775808"];
 
     /// <summary>Fields that reach the full-text index (as a query or as indexed text) or name things: every hostile text goes there.</summary>
     private static readonly HashSet<string> SearchedFields = ["query", "content", "text", "name", "reason"];
@@ -117,7 +117,7 @@ public static class HostileInput
                 yield return Case($"{field} = 40,000 copies of its item", Replace(template, field, $"[{string.Join(',', Enumerable.Repeat(array[0]!.ToJsonString(), 40_000))}]"));
                 yield return Case($"{field} = 40,000 distinct strings", Replace(template, field, $"[{string.Join(',', Enumerable.Range(0, 40_000).Select(i => $"\"x{i}\""))}]"));
             }
-            foreach (var value in TypeSwaps) yield return Case($"{field} = {value}", Replace(template, field, value));
+            foreach (var value in TypeSwaps.Concat(HugeNumbers)) yield return Case($"{field} = {value}", Replace(template, field, value));
             foreach (var value in Pick(random, Values, 3)) yield return Case($"{field} = hostile", Replace(template, field, value));
             if (field.Split('.')[^1] is "into" or "id" || field.EndsWith("_id", StringComparison.Ordinal))
                 foreach (var token in Tokens) yield return Case($"{field} = the id {token}", Replace(template, field, $"\"{token}\""));
