@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentDesk.Core;
@@ -79,9 +80,12 @@ public sealed class JsonArgs : Args
             buffer.Write(chunk, 0, read);
         }
         if (buffer.Length == 0) throw DeskException.Invalid("the request body must be a JSON object, and it is empty");
+        // RFC 8259 lets a parser ignore a UTF-8 byte order mark, which some clients write; System.Text.Json refuses it.
+        var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        if (body.Span.StartsWith(Encoding.UTF8.Preamble)) body = body[Encoding.UTF8.Preamble.Length..];
         try
         {
-            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 32 });
+            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 32 });
             RequireReadableText(document.RootElement);
             return Of(document.RootElement.Clone());
         }
@@ -92,8 +96,9 @@ public sealed class JsonArgs : Args
     }
 
     /// <summary>
-    /// Valid JSON may escape an unpaired UTF-16 surrogate (<c>"\ud800"</c>); System.Text.Json then throws
-    /// wherever that string or name is read or re-written, so such a body is refused here, once.
+    /// Valid JSON may escape an unpaired UTF-16 surrogate (<c>"\ud800"</c>), and the parser does not check the UTF-8
+    /// inside strings; System.Text.Json then throws wherever that string or name is read or re-written, so such a
+    /// body is refused here, once.
     /// </summary>
     private static void RequireReadableText(JsonElement element)
     {
@@ -103,7 +108,7 @@ public sealed class JsonArgs : Args
         }
         catch (InvalidOperationException)
         {
-            throw DeskException.Invalid("the request body contains a string with an unpaired UTF-16 surrogate escape");
+            throw DeskException.Invalid("the request body contains a string that is not valid text: invalid UTF-8 bytes or an unpaired UTF-16 surrogate escape");
         }
 
         static void Walk(JsonElement e)
