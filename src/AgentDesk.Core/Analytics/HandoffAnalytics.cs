@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using AgentDesk.Core.Summaries;
 
 namespace AgentDesk.Core.Analytics;

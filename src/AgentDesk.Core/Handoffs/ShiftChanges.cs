@@ -19,8 +19,12 @@ public sealed record ShiftCase(
     string? Outcome = null, string? NewHandoffId = null, string? ErrorCode = null, string? Error = null);
 
 /// <summary>A shift change as it runs: every case with its state, in the order they are handled (highest urgency first).</summary>
-public sealed record ShiftChangeRun(string Id, string Actor, string Target, long StartedAtMs, IReadOnlyList<ShiftCase> Cases, bool Running)
+public sealed record ShiftChangeRun(
+    string Id, string Actor, string? TargetQueue, string? TargetAgent, long StartedAtMs, IReadOnlyList<ShiftCase> Cases, bool Running)
 {
+    /// <summary>Where the cases go, as a queue key: the queue, or <c>agent:&lt;id&gt;</c>.</summary>
+    public string Target => TargetQueue ?? $"agent:{TargetAgent}";
+
     public int Total => Cases.Count;
     public int Finished => Cases.Count(c => c.State is ShiftCaseState.Done or ShiftCaseState.Failed);
     public int Failed => Cases.Count(c => c.State == ShiftCaseState.Failed);
@@ -68,10 +72,11 @@ public sealed class ShiftChanges(HandoffQueue queue, TimeProvider time)
         if (cases.Count == 0) throw DeskException.Invalid("select at least one open case to hand over");
         if (cases.Count > HandoffRules.MaxBatchCases) throw DeskException.Invalid($"a shift change moves at most {HandoffRules.MaxBatchCases} cases at once");
         if ((targetQueue is null) == (targetAgent is null)) throw DeskException.Invalid("choose the incoming queue, or one agent, to hand the cases to");
-        var target = targetQueue ?? $"agent:{targetAgent}";
+        if (targetQueue is not null) HandoffRules.Name(targetQueue, "queue", HandoffRules.MaxQueueChars);
+        if (targetAgent is not null) Memory.MemoryRules.AgentId(targetAgent, "agent");
         var ordered = cases.DistinctBy(h => h.Id).OrderByDescending(h => h.Urgency).ToList();
         var run = new ShiftChangeRun(
-            Memory.MemoryStore.NewId("shift"), actor, target, time.GetUtcNow().ToUnixTimeMilliseconds(),
+            Memory.MemoryStore.NewId("shift"), actor, targetQueue, targetAgent, time.GetUtcNow().ToUnixTimeMilliseconds(),
             ordered.Select((h, i) => new ShiftCase(i, h.Id, h.CustomerId, h.Urgency, ShiftCaseState.Waiting)).ToList(), Running: true);
         lock (_gate)
         {
@@ -79,7 +84,7 @@ public sealed class ShiftChanges(HandoffQueue queue, TimeProvider time)
             while (_runs.Count > KeptRuns && _runs.FindIndex(r => !r.Running) is var oldest and >= 0) _runs.RemoveAt(oldest);
         }
         Changed?.Invoke(run);
-        Launch(run.Id, run.Cases, targetQueue, targetAgent);
+        Launch(run);
         return run;
     }
 
@@ -98,8 +103,7 @@ public sealed class ShiftChanges(HandoffQueue queue, TimeProvider time)
             });
         }
         Changed?.Invoke(run);
-        var (queueName, agent) = run.Target.StartsWith("agent:", StringComparison.Ordinal) ? (null, run.Target["agent:".Length..]) : (run.Target, (string?)null);
-        Launch(run.Id, run.Cases.Where(c => c.State == ShiftCaseState.Waiting).ToList(), queueName, agent);
+        Launch(run);
         return run;
     }
 
@@ -109,11 +113,12 @@ public sealed class ShiftChanges(HandoffQueue queue, TimeProvider time)
         lock (_gate) return _running.GetValueOrDefault(runId) ?? Task.CompletedTask;
     }
 
-    private void Launch(string runId, IReadOnlyList<ShiftCase> cases, string? targetQueue, string? targetAgent)
+    /// <summary>Runs the run's waiting cases (all of a new run, the failed ones of a retried one) in the background.</summary>
+    private void Launch(ShiftChangeRun run)
     {
-        var items = cases.Select(c => new BatchItem(c.Index, Move: new ShiftMove(c.HandoffId, targetQueue, targetAgent, null, null))).ToList();
-        var actor = Find(runId)!.Actor;
-        lock (_gate) _running[runId] = Task.Run(() => RunAsync(runId, items, actor));
+        var items = run.Cases.Where(c => c.State == ShiftCaseState.Waiting)
+            .Select(c => new BatchItem(c.Index, Move: new ShiftMove(c.HandoffId, run.TargetQueue, run.TargetAgent, null, null))).ToList();
+        lock (_gate) _running[run.Id] = Task.Run(() => RunAsync(run.Id, items, run.Actor));
     }
 
     private async Task RunAsync(string runId, IReadOnlyList<BatchItem> items, string actor)

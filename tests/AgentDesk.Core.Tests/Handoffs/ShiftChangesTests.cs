@@ -81,7 +81,7 @@ public sealed class ShiftChangesTests : HandoffQueueTest
     }
 
     [Fact]
-    public async Task Start_WithoutCasesOrWithTwoTargets_IsRefusedBeforeAnythingRuns()
+    public async Task Start_WithoutCasesWithTwoTargetsOrABadQueueName_IsRefusedBeforeAnythingRuns()
     {
         var queue = Queue();
         var handoff = await CaseAsync(queue, Urgency.Normal, workedBy: null);
@@ -89,6 +89,7 @@ public sealed class ShiftChangesTests : HandoffQueueTest
 
         Assert.Equal(400, Assert.Throws<DeskException>(() => changes.Start([], "late", null, "sofia")).Status);
         Assert.Equal(400, Assert.Throws<DeskException>(() => changes.Start([handoff], "late", "bob", "sofia")).Status);
+        Assert.Equal(400, Assert.Throws<DeskException>(() => changes.Start([handoff], "<late queue>", null, "sofia")).Status);
         Assert.Empty(changes.Recent);
         Assert.Equal(HandoffStatus.Queued, (await queue.GetAsync(handoff.Id))!.Status);
     }

@@ -8,7 +8,7 @@ namespace AgentDesk.Web.Tests.Components;
 /// <summary>A shift change's progress rendered to HTML: every case with its state, failures with their reason, retry only when it can run.</summary>
 public sealed class ShiftComponentsTests
 {
-    private static ShiftChangeRun Run(bool running, params ShiftCase[] cases) => new("shift_1", "sofia", "late", 1_800_000_000_000, cases, running);
+    private static ShiftChangeRun Run(bool running, params ShiftCase[] cases) => new("shift_1", "sofia", "late", null, 1_800_000_000_000, cases, running);
 
     private static Task<string> RenderAsync(ShiftChangeRun run) =>
         ComponentRenderer.RenderAsync<ShiftChangeProgress>(new() { [nameof(ShiftChangeProgress.Run)] = run });

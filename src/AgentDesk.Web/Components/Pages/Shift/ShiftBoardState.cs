@@ -129,11 +129,9 @@ public sealed class ShiftBoardState(HandoffQueue handoffs, ShiftChanges shiftCha
         Notice = $"Merged {merged.Id} into {intoId}: its memories and commitments are now part of that case.";
     }
 
-    /// <summary>The cases to move, checked: a queue or agent named, and no case moved to where it already is.</summary>
+    /// <summary>A single case's move to where it already waits would change nothing: said, rather than done.</summary>
     private static IReadOnlyList<Handoff> Checked(string? targetQueue, string? targetAgent, IReadOnlyList<Handoff> cases)
     {
-        if (targetQueue is not null) HandoffRules.Name(targetQueue, "queue", HandoffRules.MaxQueueChars);
-        if (targetAgent is not null) Core.Memory.MemoryRules.AgentId(targetAgent, "agent");
         var key = targetQueue ?? $"agent:{targetAgent}";
         if (cases.Count == 1 && cases[0].Status == HandoffStatus.Queued && cases[0].QueueKey == key)
             throw DeskException.Invalid($"the case is already waiting in {key}");
