@@ -69,6 +69,7 @@ v1.MapUsersApi();
 v1.MapHandoffsApi();
 v1.MapThreadsApi();
 v1.MapAnalyticsApi();
+v1.MapAuditApi();
 app.MapAnalyticsExport();
 app.MapHub<HandoffHub>(HandoffHub.Path);
 

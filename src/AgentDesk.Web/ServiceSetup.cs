@@ -1,4 +1,5 @@
 using AgentDesk.Core;
+using AgentDesk.Core.Audit;
 using AgentDesk.Core.Handoffs;
 using AgentDesk.Core.Memory;
 using AgentDesk.Core.Recall;
@@ -11,6 +12,7 @@ using AgentDesk.Web.Auth;
 using AgentDesk.Web.Components.Pages.Desk;
 using AgentDesk.Web.Hubs;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Components.Server.Circuits;
 
 namespace AgentDesk.Web;
 
@@ -110,6 +112,7 @@ public static class ServiceSetup
     public static IServiceCollection AddDesk(this IServiceCollection services)
     {
         services.AddSingleton<DeskUsers>();
+        services.AddScoped<CircuitHandler, AuditCircuitHandler>();
         // SecurityHeaders sends X-Frame-Options: DENY on every answer; the forms' own SAMEORIGIN would contradict it.
         services.AddAntiforgery(antiforgery => antiforgery.SuppressXFrameOptionsHeader = true);
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(cookie =>
@@ -140,6 +143,9 @@ public static class ServiceSetup
         // The environment variable wins over configuration files, as operators expect for secrets.
         var rootKey = Environment.GetEnvironmentVariable("AGENTDESK_ROOT_API_KEY") is { Length: > 0 } fromEnv ? fromEnv : config["AgentDesk:RootApiKey"];
         services.AddSingleton(sp => new ApiKeyStore(sp.GetRequiredService<DeskDatabase>(), sp.GetRequiredService<TimeProvider>(), rootKey));
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<ApiKeyUsage>();
+        services.AddHostedService(sp => sp.GetRequiredService<ApiKeyUsage>());
         return services;
     }
 }

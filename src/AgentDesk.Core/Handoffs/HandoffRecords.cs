@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
+using AgentDesk.Core.Audit;
 using AgentDesk.Core.Summaries;
 using Dapper;
 
@@ -153,11 +154,33 @@ internal static class HandoffRecords
     public static async Task<bool> UpdateAsync(DbConnection connection, DbTransaction tx, string sql, object args, CancellationToken ct) =>
         await connection.ExecuteAsync(new CommandDefinition(sql, args, tx, cancellationToken: ct)) == 1;
 
-    public static Task AddEventAsync(DbConnection connection, DbTransaction tx, string handoffId, string kind, long atMs, string? actor, object? detail, CancellationToken ct) =>
-        connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO handoff_events (handoff_id, kind, at, actor, detail) VALUES (@handoffId, @kind, @atMs, @actor, @detail)",
-            new { handoffId, kind, atMs, actor, detail = detail is null ? null : JsonSerializer.Serialize(detail, SummaryJson.Options) },
+    /// <summary>
+    /// Records one handoff event and, but for the recall timing, its audit entry: the desk agent it names plus the key
+    /// or user behind the call (<see cref="AuditActor"/>), in one statement of the action's own transaction.
+    /// </summary>
+    public static Task AddEventAsync(DbConnection connection, DbTransaction tx, string handoffId, string kind, long atMs, string? actor, object? detail, CancellationToken ct)
+    {
+        var json = detail is null ? null : JsonSerializer.Serialize(detail, SummaryJson.Options);
+        var audited = kind != HandoffEventKind.Recalled;
+        return connection.ExecuteAsync(new CommandDefinition(
+            audited ? InsertEvent + "; " + InsertAudit : InsertEvent,
+            new
+            {
+                handoffId,
+                kind,
+                atMs,
+                actor,
+                detail = json,
+                by = AuditActor.Current,
+                subject = handoffId == HandoffEventKind.NoHandoff ? null : handoffId,
+                action = AuditActions.HandoffPrefix + kind,
+                auditDetail = audited ? JsonSerializer.Serialize(new { agent = actor, detail }, SummaryJson.Options) : null,
+            },
             tx, cancellationToken: ct));
+    }
+
+    private const string InsertEvent = "INSERT INTO handoff_events (handoff_id, kind, at, actor, detail) VALUES (@handoffId, @kind, @atMs, @actor, @detail)";
+    private const string InsertAudit = "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (@atMs, @by, @action, @subject, @auditDetail)";
 
     /// <summary>The recorded events of one handoff, oldest first.</summary>
     public static async Task<IReadOnlyList<HandoffEventRecord>> EventsAsync(DbConnection connection, string handoffId, CancellationToken ct) =>

@@ -92,9 +92,6 @@ public static class AnalyticsApi
         Results.File(System.Text.Encoding.UTF8.GetBytes(csv), "text/csv; charset=utf-8",
             $"{name}-{window.From.UtcDateTime:yyyyMMdd'T'HHmm}-{window.To.UtcDateTime:yyyyMMdd'T'HHmm}.csv");
 
-    private static void RequireUnrestricted(HttpContext http)
-    {
-        if (http.Caller().AgentIds is not null)
-            throw new DeskException("INSUFFICIENT_SCOPE", 403, "analytics span every agent's cases: use a key that is not restricted to agents");
-    }
+    private static void RequireUnrestricted(HttpContext http) =>
+        http.Caller().EnsureUnrestricted("analytics span every agent's cases: use a key that is not restricted to agents");
 }

@@ -179,8 +179,7 @@ public static class HandoffsApi
     private static async Task<IResult> MergeAsync(string id, HttpContext http, HandoffQueue queue, ApiLimits limits)
     {
         var caller = http.Caller();
-        if (caller.AgentIds is not null)
-            throw new DeskException("INSUFFICIENT_SCOPE", 403, "merging cases is a supervisor's action: it needs a key that is not restricted to agents");
+        caller.EnsureUnrestricted("merging cases is a supervisor's action: it needs a key that is not restricted to agents");
         var body = await limits.ReadAsync(http);
         var into = body.RequiredString("into");
         return ApiJson.Ok(new { handoff = await queue.MergeAsync(id, into, caller.Name, http.RequestAborted) });

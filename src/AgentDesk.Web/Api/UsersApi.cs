@@ -30,9 +30,6 @@ public static class UsersApi
     }
 
     /// <summary>A key restricted to some agents cannot make people who act for any agent.</summary>
-    private static void RequireUnrestricted(HttpContext http)
-    {
-        if (http.Caller().AgentIds is not null)
-            throw new DeskException("INSUFFICIENT_SCOPE", 403, "managing desk users needs an admin key that is not restricted to agents");
-    }
+    private static void RequireUnrestricted(HttpContext http) =>
+        http.Caller().EnsureUnrestricted("managing desk users needs an admin key that is not restricted to agents");
 }

@@ -22,6 +22,12 @@ public sealed record ApiCaller(string KeyId, string Name, IReadOnlySet<string> S
 
     /// <summary>Throws 403 when the key is restricted to other agents.</summary>
     public string EnsureAgent(string agentId) => MaySee(agentId) ? agentId : throw DeskException.AgentDenied(agentId);
+
+    /// <summary>Throws 403 when the key is restricted to some agents; <paramref name="why"/> says why the call needs them all.</summary>
+    public void EnsureUnrestricted(string why)
+    {
+        if (AgentIds is not null) throw new DeskException("INSUFFICIENT_SCOPE", 403, why);
+    }
 }
 
 /// <summary>Marks an endpoint (or group) with the scopes of which the caller needs any one.</summary>

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using AgentDesk.Core;
+using AgentDesk.Core.Audit;
 using AgentDesk.Core.Memory;
 using AgentDesk.Core.Storage;
 using Dapper;
@@ -16,7 +17,8 @@ namespace AgentDesk.Web.Auth;
 /// </summary>
 public sealed class ApiKeyStore(DeskDatabase database, TimeProvider time, string? rootKey)
 {
-    public sealed record KeyInfo(string Id, string Name, string Prefix, IReadOnlyList<string> Scopes, IReadOnlyList<string>? AgentIds, long CreatedAt, long? RevokedAt);
+    /// <param name="LastUsedAt">Seconds; when its last counted use was written (see <see cref="ApiKeyUsage"/>), so up to one interval behind.</param>
+    public sealed record KeyInfo(string Id, string Name, string Prefix, IReadOnlyList<string> Scopes, IReadOnlyList<string>? AgentIds, long CreatedAt, long? RevokedAt, long? LastUsedAt = null);
 
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
     private readonly string? _rootHash = string.IsNullOrEmpty(rootKey) ? null : Hash(rootKey);
@@ -58,32 +60,44 @@ public sealed class ApiKeyStore(DeskDatabase database, TimeProvider time, string
         agentIds = agentIds?.Select(a => MemoryRules.AgentId(a, "agent_ids[]")).Distinct().ToList();
         var secret = "adk_" + Base64Url(RandomNumberGenerator.GetBytes(32));
         var key = new KeyInfo(MemoryStore.NewId("key"), name, secret[..10], scopes, agentIds, time.GetUtcNow().ToUnixTimeSeconds(), null);
-        await database.WriteAsync((connection, tx) => connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO api_keys (id, name, prefix, key_hash, scopes, agent_ids, created_at)
-            VALUES (@Id, @Name, @Prefix, @Hash, @Scopes, @AgentIds, @CreatedAt)
-            """, new
+        var atMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await database.WriteAsync(async (connection, tx) =>
         {
-            key.Id,
-            key.Name,
-            key.Prefix,
-            Hash = Hash(secret),
-            Scopes = JsonSerializer.Serialize(scopes),
-            AgentIds = agentIds is null ? null : JsonSerializer.Serialize(agentIds),
-            CreatedAt = key.CreatedAt * 1000,
-        }, tx, cancellationToken: ct)), ct);
+            await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO api_keys (id, name, prefix, key_hash, scopes, agent_ids, created_at)
+                VALUES (@Id, @Name, @Prefix, @Hash, @Scopes, @AgentIds, @CreatedAt)
+                """, new
+            {
+                key.Id,
+                key.Name,
+                key.Prefix,
+                Hash = Hash(secret),
+                Scopes = JsonSerializer.Serialize(scopes),
+                AgentIds = agentIds is null ? null : JsonSerializer.Serialize(agentIds),
+                CreatedAt = key.CreatedAt * 1000,
+            }, tx, cancellationToken: ct));
+            return await AuditLog.AddAsync(connection, tx, atMs, AuditActor.Current, AuditActions.KeyCreated, key.Id,
+                new { key.Name, key.Prefix, scopes, agent_ids = agentIds }, ct);
+        }, ct);
         return (key, secret);
     }
 
     public async Task<IReadOnlyList<KeyInfo>> ListAsync(CancellationToken ct = default) =>
         (await database.ReadAsync(connection => connection.QueryAsync<KeyRow>(new CommandDefinition(
-            "SELECT id, name, prefix, scopes, agent_ids, created_at, revoked_at FROM api_keys ORDER BY created_at", cancellationToken: ct)), ct))
+            "SELECT id, name, prefix, scopes, agent_ids, created_at, revoked_at, last_used_at FROM api_keys ORDER BY created_at", cancellationToken: ct)), ct))
         .Select(r => r.ToInfo()).ToList();
 
     public async Task<bool> RevokeAsync(string id, CancellationToken ct = default)
     {
-        var revoked = await database.WriteAsync((connection, tx) => connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE api_keys SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL",
-            new { id, now = time.GetUtcNow().ToUnixTimeMilliseconds() }, tx, cancellationToken: ct)), ct) > 0;
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var revoked = await database.WriteAsync(async (connection, tx) =>
+        {
+            var name = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+                "UPDATE api_keys SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL RETURNING name", new { id, now }, tx, cancellationToken: ct));
+            if (name is null) return false;
+            await AuditLog.AddAsync(connection, tx, now, AuditActor.Current, AuditActions.KeyRevoked, id, new { name }, ct);
+            return true;
+        }, ct);
         // A revoked key stops working on this instance at once; other instances within CacheFor.
         _cache.Clear();
         return revoked;
@@ -102,8 +116,9 @@ public sealed class ApiKeyStore(DeskDatabase database, TimeProvider time, string
         public string? AgentIds { get; set; }
         public long CreatedAt { get; set; }
         public long? RevokedAt { get; set; }
+        public long? LastUsedAt { get; set; }
 
         public KeyInfo ToInfo() => new(Id, Name, Prefix, JsonSerializer.Deserialize<List<string>>(Scopes) ?? [],
-            AgentIds is null ? null : JsonSerializer.Deserialize<List<string>>(AgentIds), CreatedAt / 1000, RevokedAt / 1000);
+            AgentIds is null ? null : JsonSerializer.Deserialize<List<string>>(AgentIds), CreatedAt / 1000, RevokedAt / 1000, LastUsedAt / 1000);
     }
 }

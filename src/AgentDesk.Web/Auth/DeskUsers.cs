@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using AgentDesk.Core;
+using AgentDesk.Core.Audit;
 using AgentDesk.Core.Memory;
 using AgentDesk.Core.Storage;
 using Dapper;
@@ -134,15 +135,23 @@ public sealed class DeskUsers(DeskDatabase database, TimeProvider time)
             var row = await connection.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition(
                 "SELECT id, display_name, password_hash, roles, queues, shift, failed_logins, locked_until FROM users WHERE id = @id",
                 new { id }, tx, cancellationToken: ct));
+            var now = time.GetUtcNow();
+            // The name as typed, so cut: it may be anything.
+            var named = id.Length > MaxAuditedNameChars ? id[..MaxAuditedNameChars] : id;
+            Task Audit(string action, object? detail = null) =>
+                AuditLog.AddAsync(connection, tx, now.ToUnixTimeMilliseconds(), AuditActor.ForUser(named), action, named, detail, ct);
             if (row is null)
             {
                 // Hash anyway, so the answer takes as long for an unknown name as for a wrong password.
                 _hasher.VerifyHashedPassword(new DeskUser(id, id, [], []), DummyHash, password);
+                await Audit(AuditActions.SignInRefused, new { reason = "unknown user" });
                 return new LoginResult.Refused();
             }
-            var now = time.GetUtcNow();
             if (row.LockedUntil is { } locked && locked > now.ToUnixTimeMilliseconds())
+            {
+                await Audit(AuditActions.SignInRefused, new { reason = "locked out", until = locked });
                 return new LoginResult.LockedOut(DateTimeOffset.FromUnixTimeMilliseconds(locked));
+            }
             var user = row.ToUser();
             if (_hasher.VerifyHashedPassword(user, row.PasswordHash, password) == PasswordVerificationResult.Failed)
             {
@@ -151,12 +160,21 @@ public sealed class DeskUsers(DeskDatabase database, TimeProvider time)
                 await connection.ExecuteAsync(new CommandDefinition(
                     "UPDATE users SET failed_logins = @failures, locked_until = @lockUntil WHERE id = @id",
                     new { failures = lockUntil is null ? failures : 0, lockUntil, id }, tx, cancellationToken: ct));
-                return lockUntil is { } until ? new LoginResult.LockedOut(DateTimeOffset.FromUnixTimeMilliseconds(until)) : new LoginResult.Refused();
+                if (lockUntil is { } until)
+                {
+                    await Audit(AuditActions.LockedOut, new { failures, until });
+                    return new LoginResult.LockedOut(DateTimeOffset.FromUnixTimeMilliseconds(until));
+                }
+                await Audit(AuditActions.SignInRefused, new { reason = "wrong password", failures });
+                return new LoginResult.Refused();
             }
             await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = @id", new { id }, tx, cancellationToken: ct));
+            await Audit(AuditActions.SignedIn);
             return new LoginResult.Success(user);
         }, ct);
+
+    private const int MaxAuditedNameChars = 100;
 
     private static readonly string DummyHash = new PasswordHasher<DeskUser>().HashPassword(new DeskUser("-", "-", [], []), "not a password of anyone");
 

@@ -66,6 +66,7 @@ public static class ApiRoutes
         new("DELETE", "/v1/admin/keys/{key}", null, Admin, false),
         new("POST", "/v1/admin/users", """{"id":"user-{agent}","password":"a-long-password","roles":["agent"],"queues":["billing"]}""", Admin, false, 201),
         new("GET", "/v1/admin/users", null, Admin, false),
+        new("GET", "/v1/admin/audit?action=key.&limit=5", null, Admin, false),
         new("POST", "/v1/handoffs", """{"source_session_id":"{sess}","agent_id":"{agent}","target_queue":"billing","reason":"refund","generate":true}""", HandoffWrite, true, 201),
         new("GET", "/v1/handoffs", null, HandoffRead, false),
         // A queued case is open to every desk (restricted keys included), so reading one is not agent-scoped.

@@ -31,6 +31,8 @@ public class DeskFactory : WebApplicationFactory<Program>
         builder.UseSetting("AgentDesk:DemoData", "false");
         // Tests observe expired memories through the API; the sweeper would make that a race.
         builder.UseSetting("AgentDesk:Maintenance:PurgeIntervalSeconds", "0");
+        // Key use reaches the audit log when a test flushes it, not at a moment that would race a before/after snapshot.
+        builder.UseSetting("AgentDesk:Audit:UsageIntervalSeconds", "86400");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
     }
 
