@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using AgentDesk.E2E.Support;
 using Xunit.Abstractions;
@@ -9,50 +8,47 @@ using Xunit.Abstractions;
 namespace AgentDesk.E2E.Storage;
 
 /// <summary>
-/// What the API acknowledges survives a SIGKILL of the process, and a batch is all or nothing:
-/// writers hammer the real app, the process is killed while their requests are in flight, and the
-/// restarted app (same SQLite file) must hand back every acknowledged memory.
+/// What the API acknowledges survives a SIGKILL of the process, and nothing is half-written: writers store single
+/// memories, 50-memory batches and whole handoff lifecycles against the real app, the process is killed while their
+/// requests are in flight, and the restarted app must hand back every acknowledged write — each batch whole or not at
+/// all, each handoff with its summary and each summary with its handoff, each case at least as far along as the last
+/// acknowledged step. Twenty kill/restart cycles over one database.
 /// </summary>
 public sealed class DurabilityTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private const int Cycles = 3;
+    private const int Cycles = 20;
     private const int Writers = 4;
-    private const int BatchSize = 50;
-    private const int MaxRequestsPerWriter = 2_000;
-    private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(30);
 
     private AppProcess? _app;
 
     [Fact]
-    public async Task Store_ProcessKilledMidLoad_KeepsEveryAcknowledgedMemoryAndNoHalfBatch()
+    public async Task Writes_ProcessKilledMidLoad20Times_KeepEveryAcknowledgedWriteAndNothingHalfWritten()
     {
         var app = _app!;
         var ledger = new WriteLedger();
         // Seeded, so a failing kill point can be replayed; each cycle kills at a different moment.
-        var random = new Random(20_251_121);
+        var random = new Random(20_261_121);
         var interrupted = 0;
 
         for (var cycle = 1; cycle <= Cycles; cycle++)
         {
-            var killAfter = random.Next(120, 240);
             var clock = Stopwatch.StartNew();
-            var round = await LoadThenKillAsync(app, ledger, cycle, killAfter);
+            var round = await LoadThenKillAsync(app, ledger, new Round(cycle, random.Next(80, 200)));
             interrupted += round.Interrupted;
             var loadTime = clock.Elapsed;
-
             await app.StartAsync();
             var restartTime = clock.Elapsed - loadTime;
-            var (checkedMemories, committedInFlightBatches) = await AssertDurableAsync(app.Client, ledger);
-
+            var report = await AssertDurableAsync(app.Client, ledger, cycle);
             output.WriteLine(
-                $"cycle {cycle}: killed after {round.AcknowledgedRequests} acknowledged requests ({loadTime.TotalSeconds:0.0} s of load) " +
-                $"with {round.InFlightAtKill} in flight, {round.Interrupted} interrupted; restart {restartTime.TotalSeconds:0.0} s; " +
-                $"{checkedMemories} acknowledged memories read back; {committedInFlightBatches} of {ledger.UnacknowledgedBatches().Count} unacknowledged batches so far committed whole " +
-                $"({(clock.Elapsed - loadTime - restartTime).TotalSeconds:0.0} s)");
+                $"cycle {cycle}: killed after {round.AcknowledgedRequests} acknowledged requests ({loadTime.TotalSeconds:0.0} s) with {round.InFlightAtKill} in flight, " +
+                $"{round.Interrupted} interrupted; restart {restartTime.TotalSeconds:0.0} s; {report} ({(clock.Elapsed - loadTime - restartTime).TotalSeconds:0.0} s)");
         }
 
+        // Later cycles must not have lost what earlier ones checked.
+        output.WriteLine($"all cycles: {await AssertDurableAsync(app.Client, ledger, null)}");
         // Otherwise the kill landed between requests every time and the test proved little.
-        Assert.True(interrupted > 0, "no request was in flight when the process was killed");
+        Assert.True(interrupted >= Cycles / 2, $"only {interrupted} requests were in flight at the {Cycles} kills");
     }
 
     public async Task InitializeAsync() => _app = await AppProcess.LaunchAsync();
@@ -60,26 +56,23 @@ public sealed class DurabilityTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task DisposeAsync()
     {
         if (_app is null) return;
-        output.WriteLine(_app.Output());
+        output.WriteLine(_app.Output(60));
         await _app.DisposeAsync();
     }
 
-    private static async Task<Round> LoadThenKillAsync(AppProcess app, WriteLedger ledger, int cycle, int killAfter)
+    private static async Task<Round> LoadThenKillAsync(AppProcess app, WriteLedger ledger, Round round)
     {
-        var round = new Round(killAfter);
         var client = app.Client;
         var writers = Enumerable.Range(1, Writers)
-            .Select(writer => Task.Run(() => WriteUntilKilledAsync(client, ledger, round, cycle, writer)))
+            .Select(writer => Task.Run(() => new CrashWriter(client, ledger, round, writer).RunUntilKilledAsync()))
             .ToArray();
-
         var allWriters = Task.WhenAll(writers);
         var first = await Task.WhenAny(round.KillPointReached, allWriters).WaitAsync(LoadTimeout);
         if (first == allWriters)
         {
             await allWriters; // surfaces a writer's failure
-            throw new InvalidOperationException($"the writers stopped before {killAfter} acknowledged requests");
+            throw new InvalidOperationException($"the writers stopped before the kill point of cycle {round.Cycle}");
         }
-
         round.InFlightAtKill = round.InFlight;
         round.Killed = true;
         await app.KillAsync();
@@ -87,168 +80,86 @@ public sealed class DurabilityTests(ITestOutputHelper output) : IAsyncLifetime
         return round;
     }
 
-    private static async Task WriteUntilKilledAsync(HttpClient client, WriteLedger ledger, Round round, int cycle, int writer)
+    /// <summary>Checks one cycle's writes (or, with null, every cycle's) and says what it checked.</summary>
+    private static async Task<string> AssertDurableAsync(HttpClient client, WriteLedger ledger, int? cycle)
     {
-        var agentId = $"durable-w{writer}";
-        for (var n = 0; n < MaxRequestsPerWriter; n++)
+        var cycles = cycle is { } one ? [one] : Enumerable.Range(1, Cycles).ToArray();
+        var stored = new Dictionary<string, JsonElement>();
+        foreach (var c in cycles)
+            for (var writer = 1; writer <= Writers; writer++)
+                foreach (var agent in new[] { CrashWriter.Agent(c, writer), CrashWriter.Bot(c, writer) })
+                    foreach (var memory in await AllMemoriesAsync(client, agent))
+                        stored[memory.GetProperty("id").GetString()!] = memory;
+
+        var acknowledged = ledger.Memories(cycle);
+        var lost = acknowledged.Where(m => !stored.TryGetValue(m.Id, out var s)
+            || s.GetProperty("content").GetString() != m.Content || s.GetProperty("agent_id").GetString() != m.AgentId).Select(m => m.Id).ToList();
+        Assert.True(lost.Count == 0, $"{lost.Count} of {acknowledged.Count} acknowledged memories were lost or changed after SIGKILL, e.g. {string.Join(", ", lost.Take(10))}");
+
+        var batches = ledger.UnacknowledgedBatches(cycle);
+        foreach (var batch in batches)
         {
-            round.RequestStarted();
-            try
-            {
-                // Two batches to one single store: batches are what a kill can tear in half.
-                if (n % 3 == 2) await StoreSingleAsync(client, ledger, agentId, $"c{cycle}-w{writer}-s{n}");
-                else await StoreBatchAsync(client, ledger, agentId, $"c{cycle}-w{writer}-b{n}");
-                round.Acknowledged();
-            }
-            catch (Exception e) when (round.Killed && e is HttpRequestException or IOException)
-            {
-                round.RequestInterrupted();
-                return;
-            }
-            finally
-            {
-                round.RequestEnded();
-            }
+            var present = batch.Items.Count(i => stored.ContainsKey(i.Id));
+            Assert.True(present is 0 or CrashWriter.BatchSize, $"batch {batch.Id} is half-visible after SIGKILL: {present} of {CrashWriter.BatchSize} items exist");
+        }
+
+        var handoffs = await AssertHandoffsAsync(client, ledger, cycles, cycle, stored);
+        return $"{acknowledged.Count} acknowledged memories, {batches.Count} unacknowledged batches (each whole or absent), {handoffs}";
+    }
+
+    private static async Task<string> AssertHandoffsAsync(HttpClient client, WriteLedger ledger, int[] cycles, int? cycle, Dictionary<string, JsonElement> stored)
+    {
+        var acknowledged = ledger.Handoffs(cycle);
+        foreach (var sent in acknowledged)
+        {
+            var handoff = (await OkAsync(client, $"v1/handoffs/{sent.Id}")).GetProperty("handoff");
+            var status = handoff.GetProperty("status").GetString()!;
+            Assert.True(SentHandoff.Rank(status) >= SentHandoff.Rank(sent.Status), $"handoff {sent.Id} was acknowledged {sent.Status} but is {status} after SIGKILL");
+            Assert.Equal(sent.SummaryMemoryId, handoff.GetProperty("summary_memory_id").GetString());
+            var session = await OkAsync(client, $"v1/sessions/{sent.SessionId}");
+            var metadata = (session.TryGetProperty("session", out var s) ? s : session).GetProperty("metadata");
+            Assert.Equal(sent.SummaryMemoryId, metadata.GetProperty("handoff_memory_id").GetString());
+        }
+
+        // Nothing half-written, acknowledged or not: every handoff has its summary, every summary its handoff.
+        var listed = new List<JsonElement>();
+        foreach (var c in cycles)
+            for (var writer = 1; writer <= Writers; writer++)
+                listed.AddRange((await OkAsync(client, $"v1/handoffs?customer_id={CrashWriter.Customer(c, writer)}&limit=1000")).GetProperty("handoffs").EnumerateArray());
+        var summaries = listed.Select(h => h.GetProperty("summary_memory_id").GetString()!).ToHashSet();
+        foreach (var handoff in listed)
+        {
+            var summaryId = handoff.GetProperty("summary_memory_id").GetString()!;
+            Assert.True(stored.TryGetValue(summaryId, out var summary), $"handoff {handoff.GetProperty("id")} has no summary memory {summaryId}");
+            Assert.Equal(1.0, summary.GetProperty("importance").GetDouble());
+            Assert.Contains("handoff", summary.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        }
+        var orphans = stored.Values
+            .Where(m => m.GetProperty("tags").EnumerateArray().Any(t => t.GetString() == "handoff") && !summaries.Contains(m.GetProperty("id").GetString()!))
+            .Select(m => m.GetProperty("id").GetString()).ToList();
+        Assert.True(orphans.Count == 0, $"summaries without a handoff after SIGKILL: {string.Join(", ", orphans)}");
+        Assert.Subset(listed.Select(h => h.GetProperty("id").GetString()!).ToHashSet(), acknowledged.Select(h => h.Id).ToHashSet());
+        return $"{acknowledged.Count} acknowledged handoffs of {listed.Count} made, each with its summary";
+    }
+
+    private static async Task<List<JsonElement>> AllMemoriesAsync(HttpClient client, string agent)
+    {
+        const int Page = 1000;
+        var all = new List<JsonElement>();
+        for (var offset = 0; ; offset += Page)
+        {
+            var page = await OkAsync(client, $"v1/agents/{agent}/memories?limit={Page}&offset={offset}");
+            var items = (page.ValueKind == JsonValueKind.Array ? page : page.GetProperty("memories")).EnumerateArray().ToList();
+            all.AddRange(items);
+            if (items.Count < Page) return all;
         }
     }
 
-    private static async Task StoreSingleAsync(HttpClient client, WriteLedger ledger, string agentId, string label)
+    private static async Task<JsonElement> OkAsync(HttpClient client, string url)
     {
-        var content = $"single {label} {Guid.NewGuid():N}";
-        using var response = await client.PostAsJsonAsync("v1/memory/store",
-            new { agent_id = agentId, content, importance = 0.6, tags = new[] { "e2e", "single" } });
-        var body = await ReadCreatedAsync(response);
-        var id = body.GetProperty("memory").GetProperty("id").GetString()
-            ?? throw new InvalidOperationException("store answered without a memory id");
-        ledger.Acknowledge(new SentMemory(id, agentId, content));
-    }
-
-    private static async Task StoreBatchAsync(HttpClient client, WriteLedger ledger, string agentId, string batchId)
-    {
-        var items = Enumerable.Range(0, BatchSize)
-            .Select(i => new SentMemory($"{batchId}-{i}", agentId, $"batch {batchId} item {i} {Guid.NewGuid():N}"))
-            .ToArray();
-        var batch = ledger.Send(batchId, items);
-        using var response = await client.PostAsJsonAsync("v1/memories/store/batch", new
-        {
-            agent_id = agentId,
-            memories = items.Select(m => new { id = m.Id, content = m.Content, importance = 0.4, tags = new[] { "e2e", "batch" } }),
-        });
-        var body = await ReadCreatedAsync(response);
-        var storedCount = body.GetProperty("stored_count").GetInt32();
-        if (storedCount != BatchSize) throw new InvalidOperationException($"batch {batchId} stored {storedCount} of {BatchSize}");
-        foreach (var item in items) ledger.Acknowledge(item);
-        batch.Acknowledged = true;
-    }
-
-    /// <summary>An acknowledgement is a complete 2xx answer: status and body both read.</summary>
-    private static async Task<JsonElement> ReadCreatedAsync(HttpResponseMessage response)
-    {
+        using var response = await client.GetAsync(url);
         var text = await response.Content.ReadAsStringAsync();
-        if (response.StatusCode != HttpStatusCode.Created)
-            throw new InvalidOperationException($"{response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}: {text}");
-        return JsonDocument.Parse(text).RootElement;
-    }
-
-    /// <returns>How many acknowledged memories were read back, and how many unacknowledged batches were committed whole.</returns>
-    private static async Task<(int Checked, int CommittedInFlight)> AssertDurableAsync(HttpClient client, WriteLedger ledger)
-    {
-        var acknowledged = ledger.Acknowledged();
-        var lost = await MissingOrWrongAsync(client, acknowledged);
-        Assert.True(lost.Count == 0,
-            $"{lost.Count} of {acknowledged.Count} acknowledged memories were lost or changed after SIGKILL, e.g.\n{string.Join('\n', lost.Take(10))}");
-
-        var committedInFlight = 0;
-        foreach (var batch in ledger.UnacknowledgedBatches())
-        {
-            var absent = await MissingOrWrongAsync(client, batch.Items);
-            Assert.True(absent.Count is 0 or BatchSize,
-                $"batch {batch.Id} is half-visible after SIGKILL: {BatchSize - absent.Count} of {BatchSize} items exist; missing e.g.\n{string.Join('\n', absent.Take(5))}");
-            if (absent.Count == 0) committedInFlight++;
-        }
-        return (acknowledged.Count, committedInFlight);
-    }
-
-    /// <summary>Reads each memory back by id; returns a line for each that is missing or differs.</summary>
-    private static async Task<List<string>> MissingOrWrongAsync(HttpClient client, IReadOnlyCollection<SentMemory> memories)
-    {
-        var problems = new ConcurrentBag<string>();
-        await Parallel.ForEachAsync(memories, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (memory, ct) =>
-        {
-            using var response = await client.GetAsync($"v1/memory/get/{Uri.EscapeDataString(memory.Id)}", ct);
-            var text = await response.Content.ReadAsStringAsync(ct);
-            if (response.StatusCode == HttpStatusCode.NotFound)
-            {
-                problems.Add($"{memory.Id}: not found");
-                return;
-            }
-            if (response.StatusCode != HttpStatusCode.OK)
-                throw new InvalidOperationException($"get {memory.Id} answered {(int)response.StatusCode}: {text}");
-            var stored = JsonDocument.Parse(text).RootElement;
-            var content = stored.GetProperty("content").GetString();
-            var agentId = stored.GetProperty("agent_id").GetString();
-            if (content != memory.Content || agentId != memory.AgentId)
-                problems.Add($"{memory.Id}: stored as ({agentId}, '{content}'), sent as ({memory.AgentId}, '{memory.Content}')");
-        });
-        return [.. problems];
-    }
-
-    private sealed record SentMemory(string Id, string AgentId, string Content);
-
-    private sealed class SentBatch(string id, IReadOnlyList<SentMemory> items)
-    {
-        public string Id { get; } = id;
-        public IReadOnlyList<SentMemory> Items { get; } = items;
-        public volatile bool Acknowledged;
-    }
-
-    /// <summary>Every batch sent and every memory acknowledged, across all cycles.</summary>
-    private sealed class WriteLedger
-    {
-        private readonly ConcurrentDictionary<string, SentMemory> _acknowledged = new();
-        private readonly ConcurrentQueue<SentBatch> _batches = new();
-
-        public SentBatch Send(string id, IReadOnlyList<SentMemory> items)
-        {
-            var batch = new SentBatch(id, items);
-            _batches.Enqueue(batch);
-            return batch;
-        }
-
-        public void Acknowledge(SentMemory memory)
-        {
-            if (!_acknowledged.TryAdd(memory.Id, memory))
-                throw new InvalidOperationException($"memory id {memory.Id} was acknowledged twice");
-        }
-
-        public IReadOnlyCollection<SentMemory> Acknowledged() => [.. _acknowledged.Values];
-
-        public IReadOnlyList<SentBatch> UnacknowledgedBatches() => [.. _batches.Where(b => !b.Acknowledged)];
-    }
-
-    /// <summary>One load-and-kill cycle: counts requests and signals when it is time to kill.</summary>
-    private sealed class Round(int killAfter)
-    {
-        private readonly TaskCompletionSource _killPoint = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _acknowledged;
-        private int _inFlight;
-        private int _interrupted;
-
-        public Task KillPointReached => _killPoint.Task;
-        public int AcknowledgedRequests => Volatile.Read(ref _acknowledged);
-        public int InFlight => Volatile.Read(ref _inFlight);
-        public int InFlightAtKill { get; set; }
-        public volatile bool Killed;
-
-        public int Interrupted => Volatile.Read(ref _interrupted);
-
-        public void RequestStarted() => Interlocked.Increment(ref _inFlight);
-        public void RequestEnded() => Interlocked.Decrement(ref _inFlight);
-        public void RequestInterrupted() => Interlocked.Increment(ref _interrupted);
-
-        public void Acknowledged()
-        {
-            if (Interlocked.Increment(ref _acknowledged) >= killAfter) _killPoint.TrySetResult();
-        }
+        if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"GET {url} answered {(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
     }
 }
