@@ -2,7 +2,7 @@
 # Installs what AgentDesk needs on a fresh Debian machine, and nothing that is already there.
 # Usage: scripts/setup.sh run   — what the desk needs (the GloVe word vectors, into .models/, and the
 #                                 browser SignalR client, into wwwroot-assets/lib/)
-#        scripts/setup.sh test  — that plus what the test suite needs (chromium for Playwright)
+#        scripts/setup.sh test  — that plus what the test suite needs (chromium for Playwright, a PostgreSQL)
 set -euo pipefail
 mode="${1:-run}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -64,3 +64,8 @@ for file in signalr.min.js signalr.min.js.map; do
     cp "$signalr_package/dist/browser/$file" "$signalr_target/$file"
   fi
 done
+
+if [[ "$mode" == "test" ]]; then
+  # The PostgreSQL the storage and API suites also run against (installed, initialised and started once).
+  "$root/scripts/postgres.sh"
+fi

@@ -22,15 +22,27 @@ public static class ServiceSetup
     public static IServiceCollection AddStorage(this IServiceCollection services, IConfiguration config, string contentRoot)
     {
         var section = config.GetSection("AgentDesk:Storage");
-        var provider = section["Provider"] ?? "sqlite";
-        if (!provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
-            throw new InvalidOperationException($"AgentDesk:Storage:Provider '{provider}' is not supported; use 'sqlite'");
-        var path = Path.GetFullPath(section["Path"] ?? "data/agentdesk.db", contentRoot);
-        services.AddSingleton<ISqlDialect>(SqliteDialect.ForFile(path, section.GetValue("FullSync", false)));
+        services.AddSingleton(StorageDialect(section, contentRoot));
         services.AddSingleton<DeskDatabase>();
         services.AddSingleton<Migrator>();
         services.AddSingleton(TimeProvider.System);
         return services;
+    }
+
+    /// <summary>The engine chosen by <c>AgentDesk:Storage:Provider</c>: <c>sqlite</c> (the default, a file) or <c>postgres</c>.</summary>
+    private static ISqlDialect StorageDialect(IConfigurationSection section, string contentRoot)
+    {
+        var provider = section["Provider"] ?? "sqlite";
+        if (provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
+            return SqliteDialect.ForFile(Path.GetFullPath(section["Path"] ?? "data/agentdesk.db", contentRoot), section.GetValue("FullSync", false));
+        if (!provider.Equals("postgres", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"AgentDesk:Storage:Provider '{provider}' is not supported; use 'sqlite' or 'postgres'");
+        var connectionString = section["ConnectionString"];
+        if (string.IsNullOrWhiteSpace(connectionString))
+            throw new InvalidOperationException(
+                "AgentDesk:Storage:Provider is 'postgres' but AgentDesk:Storage:ConnectionString is not set " +
+                "(e.g. AgentDesk__Storage__ConnectionString='Host=127.0.0.1;Port=5432;Database=agentdesk;Username=agentdesk;Password=…')");
+        return new PostgresDialect(connectionString);
     }
 
     public static IServiceCollection AddMemory(this IServiceCollection services)

@@ -53,7 +53,7 @@ public sealed class AnalyticsStore(DeskDatabase database)
     /// <summary>
     /// The window's handoff facts. Every column is in ix_handoffs_analytics, so the window is read from the index alone,
     /// in created_at order. Reading the columns costs more than SQLite's scan, so they are read through the statement
-    /// API (<see cref="SqliteRowReader"/>), the small numbers travel packed in one (<see cref="Packed"/>), and a report
+    /// API on SQLite (<see cref="IRowReader"/>), the small numbers travel packed in one (<see cref="Packed"/>), and a report
     /// leaves out what only a drill-down lists (id, customer, status).
     /// </summary>
     private static Task<HandoffTally> TallyAsync(DbConnection connection, AnalyticsWindow window, CancellationToken ct)
@@ -65,9 +65,9 @@ public sealed class AnalyticsStore(DeskDatabase database)
 
     private static IEnumerable<HandoffFact> ReadHandoffs(DbConnection connection, AnalyticsWindow window, bool forCases, CancellationToken ct)
     {
-        using var rows = new SqliteRowReader(connection, $"""
-            SELECT {QueueKey}, reason, generator, {Packed}, created_at, ifnull(queued_at, -1), ifnull(claimed_at, -1),
-                   ifnull(recall_done_at, -1), ifnull(connected_at, -1), ifnull(resolved_at, -1){(forCases ? ", id, customer_id, status" : "")}
+        using var rows = IRowReader.Open(connection, $"""
+            SELECT {QueueKey}, reason, generator, {Packed}, created_at, COALESCE(queued_at, -1), COALESCE(claimed_at, -1),
+                   COALESCE(recall_done_at, -1), COALESCE(connected_at, -1), COALESCE(resolved_at, -1){(forCases ? ", id, customer_id, status" : "")}
             FROM handoffs
             WHERE created_at >= @from AND created_at < @to AND status <> 'pending'{(window.Queue is null ? "" : $" AND {QueueKey} = @queue")}
             """, [("@from", window.FromMs), ("@to", window.ToMs), .. window.Queue is null ? [] : new[] { ("@queue", (object?)window.Queue) }]);
@@ -108,11 +108,13 @@ public sealed class AnalyticsStore(DeskDatabase database)
     /// extractive, 2 llm, 3 caller, 0 another, read by name) and the two yes/no/unknown answers (summary recalled first:
     /// bits 2–3, customer repeated: bits 0–1, as 0 unknown, 1 no, 2 yes) in one integer; times travel as -1 for "not yet".
     /// Every shift is in parentheses: SQLite gives <c>&lt;&lt;</c> and <c>|</c> the same precedence, left to right.
+    /// The caps are CASEs because SQLite's two-argument min() is LEAST() in PostgreSQL.
     /// </summary>
     private const string Packed = """
-        ((chain_depth << 40) | (min(model_attempts, 255) << 32) | (min(word_count, 16777215) << 8)
+        ((chain_depth << 40) | ((CASE WHEN model_attempts > 255 THEN 255 ELSE model_attempts END) << 32)
+         | ((CASE WHEN word_count > 16777215 THEN 16777215 ELSE word_count END) << 8)
          | (CASE generator WHEN 'extractive' THEN 1 WHEN 'llm' THEN 2 WHEN 'caller' THEN 3 ELSE 0 END << 4)
-         | (ifnull(summary_recalled + 1, 0) << 2) | ifnull(customer_repeated + 1, 0))
+         | (COALESCE(summary_recalled + 1, 0) << 2) | COALESCE(customer_repeated + 1, 0))
         """;
 
     private static async Task<IReadOnlyList<RejectionFact>> RejectionsAsync(DbConnection connection, AnalyticsWindow window, CancellationToken ct) =>
@@ -135,30 +137,30 @@ public sealed class AnalyticsStore(DeskDatabase database)
     /// <summary>
     /// A bot session has no <c>handoff_from</c> in its metadata (a claim writes it into the session it opens); it ended
     /// in a handoff when the engine wrote the <c>handoff_id</c> link into it on queueing. Both predicates match the
-    /// partial indexes of migration 0010 word for word, so each count is an index range.
+    /// partial indexes of migration 0010 (each engine's JSON accessor, see <see cref="ISqlDialect.JsonText"/>), so each count is an index range.
     /// </summary>
-    private const string BotSession = "json_extract(s.metadata, '$.handoff_from') IS NULL";
-    private const string EndedInHandoff = "json_extract(s.metadata, '$.handoff_id') IS NOT NULL";
+    private static string BotSession(ISqlDialect dialect) => $"{dialect.JsonText("s.metadata", "handoff_from")} IS NULL";
+    private static string EndedInHandoff(ISqlDialect dialect) => $"{dialect.JsonText("s.metadata", "handoff_id")} IS NOT NULL";
 
     /// <summary>Bot sessions started in the window, and how many of them ended in a handoff (into the window's queue, when it has one).</summary>
-    private static async Task<BotSessionCounts> BotSessionsAsync(DbConnection connection, AnalyticsWindow window, CancellationToken ct)
+    private async Task<BotSessionCounts> BotSessionsAsync(DbConnection connection, AnalyticsWindow window, CancellationToken ct)
     {
         var args = new { from = window.FromMs, to = window.ToMs, queue = window.Queue };
         var sessions = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            $"SELECT COUNT(*) FROM sessions s WHERE s.started_at >= @from AND s.started_at < @to AND {BotSession}", args, cancellationToken: ct));
+            $"SELECT COUNT(*) FROM sessions s WHERE s.started_at >= @from AND s.started_at < @to AND {BotSession(database.Dialect)}", args, cancellationToken: ct));
         var escalated = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"""
             SELECT COUNT(*) FROM sessions s
-            WHERE s.started_at >= @from AND s.started_at < @to AND {BotSession} AND {EndedInHandoff}{QueueOfHandoff(window)}
+            WHERE s.started_at >= @from AND s.started_at < @to AND {BotSession(database.Dialect)} AND {EndedInHandoff(database.Dialect)}{QueueOfHandoff(window)}
             """, args, cancellationToken: ct));
         return new BotSessionCounts((int)sessions, (int)escalated);
     }
 
     /// <summary>The escalation rate's cases: the bot sessions started in the window that ended in a handoff, with it.</summary>
-    private static async Task<IReadOnlyList<AnalyticsCase>> EscalatedSessionsAsync(DbConnection connection, AnalyticsWindow window, CancellationToken ct) =>
+    private async Task<IReadOnlyList<AnalyticsCase>> EscalatedSessionsAsync(DbConnection connection, AnalyticsWindow window, CancellationToken ct) =>
         (await connection.QueryAsync<(string? Id, string SessionId, string? CustomerId, string? Queue, string? Reason, long StartedAt)>(new CommandDefinition($"""
             SELECT h.id, s.id, h.customer_id, COALESCE(h.target_queue, 'agent:' || h.target_agent), h.reason, s.started_at
             FROM sessions s LEFT JOIN handoffs h ON h.source_session_id = s.id
-            WHERE s.started_at >= @from AND s.started_at < @to AND {BotSession} AND {EndedInHandoff}{QueueOfHandoff(window)}
+            WHERE s.started_at >= @from AND s.started_at < @to AND {BotSession(database.Dialect)} AND {EndedInHandoff(database.Dialect)}{QueueOfHandoff(window)}
             ORDER BY s.started_at, s.id
             """, new { from = window.FromMs, to = window.ToMs, queue = window.Queue }, cancellationToken: ct)))
         .Select(r => new AnalyticsCase(r.Id, r.SessionId, r.CustomerId, r.Queue, r.Reason, r.StartedAt, 1, "ended in a handoff")).ToList();

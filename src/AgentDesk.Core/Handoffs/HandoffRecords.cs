@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using AgentDesk.Core.Audit;
+using AgentDesk.Core.Storage;
 using AgentDesk.Core.Summaries;
 using Dapper;
 
@@ -72,10 +73,13 @@ internal static class HandoffRecords
         .Select(r => r.ToHandoff()).ToList();
 
     /// <summary>The handoffs a supervisor merged into any of <paramref name="ids"/>, oldest first.</summary>
-    public static async Task<IReadOnlyList<Handoff>> MergedIntoAsync(DbConnection connection, DbTransaction? tx, IReadOnlyCollection<string> ids, CancellationToken ct) =>
-        (await connection.QueryAsync<Row>(new CommandDefinition(
-            $"SELECT {Columns} FROM handoffs WHERE merged_into IN @ids ORDER BY merged_at", new { ids }, tx, cancellationToken: ct)))
-        .Select(r => r.ToHandoff()).ToList();
+    public static async Task<IReadOnlyList<Handoff>> MergedIntoAsync(DbConnection connection, DbTransaction? tx, IReadOnlyCollection<string> ids, CancellationToken ct)
+    {
+        var p = new DynamicParameters();
+        return (await connection.QueryAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM handoffs WHERE {SqlList.In("merged_into", "ids", ids, p)} ORDER BY merged_at", p, tx, cancellationToken: ct)))
+            .Select(r => r.ToHandoff()).ToList();
+    }
 
     /// <summary>Open handoffs of the customer outside the given case, most urgent first.</summary>
     public static async Task<IReadOnlyList<ParallelCase>> ParallelAsync(DbConnection connection, DbTransaction? tx, string customerId, string caseId, CancellationToken ct) =>
@@ -94,21 +98,22 @@ internal static class HandoffRecords
     public static async Task<IReadOnlyList<Handoff>> ListAsync(DbConnection connection, HandoffQuery query, CancellationToken ct)
     {
         var clauses = new List<string> { "status <> 'pending'" };
+        var p = new DynamicParameters(new { query.Status, query.Queue, query.TargetAgent, UrgencyLevel = (int?)query.Urgency, query.CustomerId, query.ClaimedBy, query.Limit });
         if (query.Status is not null) clauses.Add("status = @Status");
-        if (query.Statuses is not null) clauses.Add("status IN @Statuses");
+        if (query.Statuses is not null) clauses.Add(SqlList.In("status", "statuses", query.Statuses, p));
         if (query.Queue is not null) clauses.Add("target_queue = @Queue");
         if (query.TargetAgent is not null) clauses.Add("target_agent = @TargetAgent");
         if (query.Urgency is not null) clauses.Add("urgency = @UrgencyLevel");
         if (query.CustomerId is not null) clauses.Add("customer_id = @CustomerId");
         if (query.ClaimedBy is not null) clauses.Add("claimed_by = @ClaimedBy");
         if (query.VisibleTo is not null)
-            clauses.Add("(status = 'queued' OR source_agent_id IN @VisibleTo OR claimed_by IN @VisibleTo OR target_agent IN @VisibleTo)");
+            clauses.Add($"(status = 'queued' OR {SqlList.In("source_agent_id", "visible_a", query.VisibleTo, p)} " +
+                $"OR {SqlList.In("claimed_by", "visible_b", query.VisibleTo, p)} OR {SqlList.In("target_agent", "visible_c", query.VisibleTo, p)})");
         // The queue order of PRODUCT.md: most urgent first, then longest waiting.
         var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""
             SELECT {Columns} FROM handoffs WHERE {string.Join(" AND ", clauses)}
             ORDER BY urgency DESC, COALESCE(queued_at, created_at), id LIMIT @Limit
-            """, new { query.Status, query.Statuses, query.Queue, query.TargetAgent, UrgencyLevel = (int?)query.Urgency, query.CustomerId, query.ClaimedBy, query.VisibleTo, query.Limit },
-            cancellationToken: ct));
+            """, p, cancellationToken: ct));
         return rows.Select(r => r.ToHandoff()).ToList();
     }
 

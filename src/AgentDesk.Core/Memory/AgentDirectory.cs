@@ -15,10 +15,12 @@ public sealed class AgentDirectory(DeskDatabase database, TimeProvider time)
     public Task<IReadOnlyList<AgentSummary>> ListAsync(IReadOnlyCollection<string>? agentIds = null, CancellationToken ct = default) =>
         database.ReadAsync(async connection =>
         {
-            var restrict = agentIds is null ? "" : "WHERE agent_id IN @agentIds";
+            var p = new DynamicParameters();
+            var restrict = agentIds is null ? "" : $"WHERE {SqlList.In("agent_id", "agents", agentIds, p)}";
             // A tuple, not the record: Dapper wants a record's exact column types, and an empty result has none.
             var rows = await connection.QueryAsync<(string AgentId, long MemoryCount, long SessionCount, long ActiveSessions)>(new CommandDefinition($"""
-                SELECT agent_id AS AgentId, SUM(mc) AS MemoryCount, SUM(sc) AS SessionCount, SUM(ac) AS ActiveSessions
+                SELECT agent_id AS AgentId, CAST(SUM(mc) AS BIGINT) AS MemoryCount, CAST(SUM(sc) AS BIGINT) AS SessionCount,
+                       CAST(SUM(ac) AS BIGINT) AS ActiveSessions
                 FROM (
                     SELECT agent_id, COUNT(*) AS mc, 0 AS sc, 0 AS ac FROM memories {restrict} GROUP BY agent_id
                     UNION ALL
@@ -26,7 +28,7 @@ public sealed class AgentDirectory(DeskDatabase database, TimeProvider time)
                 ) counts
                 GROUP BY agent_id
                 ORDER BY agent_id
-                """, new { agentIds }, cancellationToken: ct));
+                """, p, cancellationToken: ct));
             return (IReadOnlyList<AgentSummary>)rows.Select(r => new AgentSummary(r.AgentId, r.MemoryCount, r.SessionCount, r.ActiveSessions)).ToList();
         }, ct);
 

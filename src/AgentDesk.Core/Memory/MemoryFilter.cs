@@ -1,3 +1,4 @@
+using AgentDesk.Core.Storage;
 using Dapper;
 
 namespace AgentDesk.Core.Memory;
@@ -51,7 +52,7 @@ public sealed record MemoryFilter
         if (SessionId is not null) { clauses.Add("m.session_id = @f_session"); p.Add("f_session", SessionId); }
         if (SinceMs is not null) { clauses.Add("m.created_at >= @f_since"); p.Add("f_since", SinceMs); }
         if (UntilMs is not null) { clauses.Add("m.created_at <= @f_until"); p.Add("f_until", UntilMs); }
-        if (Ids is not null) { clauses.Add("m.id IN @f_ids"); p.Add("f_ids", Ids); }
+        if (Ids is not null) clauses.Add(SqlList.In("m.id", "f_ids", Ids, p));
         for (var i = 0; i < Tags.Count; i++)
         {
             // As a key list the planner can start from the tag's rows instead of probing the tag for every

@@ -77,8 +77,8 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
              Param("@SessionId"), Param("@Metadata"), Param("@CreatedAt"), Param("@LastAccessedAt"), Param("@ExpiresAt"), Param("@Embedding"),
              Param("@EmbeddingModel"));
         var newTags = new List<(string Tag, long Seq)>();
-        long? firstNewSeq = null;
-        // Writes the tags and full-text rows of the memories inserted so far: at the end, and before a replay
+        var toIndex = new List<IndexedMemory>();
+        // Writes the tags and full-text rows of the memories written so far: at the end, and before a replay
         // (a client id repeated within the call must find its first version fully indexed before it is updated).
         async Task FlushAsync()
         {
@@ -88,12 +88,10 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
                     "INSERT INTO memory_tags (tag, memory_seq) VALUES (@Tag, @Seq)",
                     newTags.Select(t => new { t.Tag, t.Seq }), tx, cancellationToken: ct));
             newTags.Clear();
-            // Full-text rows in one statement (migration 0003 dropped the per-row trigger: inside a transaction
-            // every statement flushes FTS5's pending terms as a tiny segment). Seqs only grow inside this write
-            // transaction, so the rows inserted since firstNewSeq are exactly those from it on.
-            if (firstNewSeq is { } first && database.Dialect.IndexNewMemoriesSql is { } indexSql)
-                await connection.ExecuteAsync(new CommandDefinition(indexSql, new { first }, tx, cancellationToken: ct));
-            firstNewSeq = null;
+            // Full-text rows in one statement (migration 0003 dropped SQLite's per-row trigger: inside a transaction
+            // every statement flushes FTS5's pending terms as a tiny segment).
+            await database.Dialect.IndexMemoriesAsync(connection, tx, toIndex, ct);
+            toIndex.Clear();
         }
         foreach (var input in memories)
         {
@@ -153,8 +151,8 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
                 pEmbedding.Value = (object?)row.Embedding ?? DBNull.Value;
                 pModel.Value = (object?)row.EmbeddingModel ?? DBNull.Value;
                 seq = Convert.ToInt64(await insert.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
-                firstNewSeq ??= seq;
             }
+            toIndex.Add(new IndexedMemory(seq, input.Content, Inserted: existing is null));
             newTags.AddRange(input.Tags.Select(tag => (tag, seq)));
 
             stored.Add(new Memory
@@ -221,6 +219,8 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
                 Tags = JsonSerializer.Serialize(updated.Tags),
                 updated.Seq,
             }, tx, cancellationToken: ct));
+            if (patch.Content is not null)
+                await database.Dialect.IndexMemoriesAsync(connection, tx, [new IndexedMemory(updated.Seq, updated.Content, Inserted: false)], ct);
             if (patch.Tags is not null)
             {
                 await connection.ExecuteAsync(new CommandDefinition("DELETE FROM memory_tags WHERE memory_seq = @Seq", new { updated.Seq }, tx, cancellationToken: ct));
@@ -302,8 +302,9 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
     {
         var sessionIds = memories.Where(m => m.SessionId is not null).Select(m => m.SessionId!).Distinct().ToList();
         if (sessionIds.Count == 0) return;
+        var p = new DynamicParameters();
         var owners = (await connection.QueryAsync<(string Id, string AgentId)>(new CommandDefinition(
-            "SELECT id, agent_id FROM sessions WHERE id IN @sessionIds", new { sessionIds }, tx, cancellationToken: ct)))
+            $"SELECT id, agent_id FROM sessions WHERE {SqlList.In("id", "sessions", sessionIds, p)}", p, tx, cancellationToken: ct)))
             .ToDictionary(s => s.Id, s => s.AgentId);
         foreach (var memory in memories.Where(m => m.SessionId is not null))
         {

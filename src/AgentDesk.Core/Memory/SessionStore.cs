@@ -91,11 +91,11 @@ public sealed class SessionStore(DeskDatabase database, TimeProvider time, DeskE
         database.ReadAsync(async connection =>
         {
             var clauses = new List<string> { "1 = 1" };
+            var args = new DynamicParameters(new { agentId, limit, offset });
             if (agentId is not null) clauses.Add("s.agent_id = @agentId");
             if (activeOnly) clauses.Add("s.ended_at IS NULL");
-            if (agentIds is not null) clauses.Add("s.agent_id IN @agentIds");
+            if (agentIds is not null) clauses.Add(SqlList.In("s.agent_id", "agents", agentIds, args));
             var where = string.Join(" AND ", clauses);
-            var args = new { agentId, agentIds, limit, offset };
             var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                 $"SELECT COUNT(*) FROM sessions s WHERE {where}", args, cancellationToken: ct));
             var rows = await connection.QueryAsync<SessionRow>(new CommandDefinition(

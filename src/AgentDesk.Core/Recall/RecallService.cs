@@ -268,9 +268,10 @@ public sealed class RecallService(
 
         // Rows by key only (with the filter in SQL, SQLite would walk the agent's index past every row), then every
         // candidate passes the filter again in process: vector matches were found without it, and the index may be stale.
+        var keys = new DynamicParameters();
         var rows = await connection.QueryAsync<MemoryRow>(new CommandDefinition(
-            $"SELECT {MemoryStore.Columns}{(queryVector is null ? "" : ", m.embedding")} FROM memories m WHERE m.seq IN @seqs",
-            new { seqs }, cancellationToken: ct));
+            $"SELECT {MemoryStore.Columns}{(queryVector is null ? "" : ", m.embedding")} FROM memories m WHERE {SqlList.In("m.seq", "seqs", seqs, keys)}",
+            keys, cancellationToken: ct));
         var candidates = rows.Select(r => (Row: r, Memory: r.ToMemory())).Where(x => filter.Matches(x.Memory, nowMs)).Select(x =>
         {
             double? text = textScores.TryGetValue(x.Row.Seq, out var s) ? s : null;

@@ -4,8 +4,12 @@ using System.Data.Common;
 namespace AgentDesk.Core.Storage;
 
 /// <summary>
-/// Opens configured connections and runs write units in one transaction. On SQLite, writers queue
-/// in process (one writer is all the engine allows) so they never spin on SQLITE_BUSY.
+/// Opens configured connections and runs write units in one Serializable transaction each. On SQLite, writers
+/// queue in process (one writer is all the engine allows) so they never spin on SQLITE_BUSY. On an engine that
+/// runs writers side by side (PostgreSQL), a transaction the engine aborts to keep them serializable (SQLSTATE
+/// 40001, or a deadlock, 40P01) is run again from the start after a short random pause, a bounded number of times:
+/// concurrent writers then behave as if they had queued. A write unit must therefore only touch the database
+/// before it returns; whatever else it causes (events, caches) belongs after <c>WriteAsync</c>.
 /// </summary>
 public sealed class DeskDatabase(ISqlDialect dialect)
 {
@@ -86,11 +90,31 @@ public sealed class DeskDatabase(ISqlDialect dialect)
         }
     }
 
+    /// <summary>How many times a write unit runs at most before its serialization failure reaches the caller.</summary>
+    public const int MaxWriteAttempts = 12;
+
     private static async Task<T> InTransactionAsync<T>(DbConnection connection, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct)
     {
-        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.Serializable, ct);
-        var result = await work(connection, transaction);
-        await transaction.CommitAsync(ct);
-        return result;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.Serializable, ct);
+                var result = await work(connection, transaction);
+                await transaction.CommitAsync(ct);
+                return result;
+            }
+            catch (DbException e) when (attempt < MaxWriteAttempts && IsSerializationFailure(e))
+            {
+                await Task.Delay(RetryPause(attempt), ct);
+            }
+        }
     }
+
+    /// <summary>SQLSTATE 40001 (serialization failure) and 40P01 (deadlock detected): the transaction was rolled back and may simply run again.</summary>
+    internal static bool IsSerializationFailure(DbException e) => e.SqlState is "40001" or "40P01";
+
+    /// <summary>Exponential from 2 ms, capped at 100 ms, with full jitter so that the writers that collided do not collide again.</summary>
+    internal static TimeSpan RetryPause(int attempt) =>
+        TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(100, 2 << Math.Min(attempt, 6)));
 }

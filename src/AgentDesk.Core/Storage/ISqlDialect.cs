@@ -4,7 +4,8 @@ namespace AgentDesk.Core.Storage;
 
 /// <summary>
 /// Everything that differs between database engines lives behind this seam: opening and tuning a
-/// connection, where the migrations are, and the full-text candidate query. All other SQL in the
+/// connection, where the migrations are and how they lock, the full-text index and candidate query, and
+/// reading a JSON property. All other SQL in the
 /// product is portable (ANSI plus <c>ON CONFLICT</c> and <c>RETURNING</c>, which SQLite ≥ 3.35 and
 /// PostgreSQL share).
 /// </summary>
@@ -44,14 +45,30 @@ public interface ISqlDialect
     string LexicalCandidatesSql(string filterSql, bool fromSeq = false);
 
     /// <summary>
-    /// Adds the memories inserted from <c>@first</c> on (by <c>seq</c>) to the full-text index, in one
-    /// statement per store call; null when the engine indexes rows itself (e.g. a generated column).
+    /// Brings the full-text index up to date with <paramref name="memories"/>, inserted or given new content by the
+    /// calling write transaction, in one statement per store call. SQLite keeps content changes in step by trigger
+    /// and indexes the new rows by seq range; PostgreSQL writes each row's lexemes, tokenised in process.
     /// </summary>
-    string? IndexNewMemoriesSql { get; }
+    Task IndexMemoriesAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<IndexedMemory> memories, CancellationToken ct);
 
     /// <summary>How many memories (of all agents) match the one-term expression <c>@term</c>, counting no further than <c>@cap</c>.</summary>
     string CappedTermCountSql { get; }
 
     /// <summary>Turns normalised query terms into the engine's full-text match expression (any term).</summary>
     string LexicalMatchExpression(IReadOnlyList<string> terms);
+
+    /// <summary>
+    /// Serialises schema migration across processes sharing the database: run on a connection held for the whole
+    /// migration (with <see cref="MigrationUnlockSql"/> after), or null when the engine's write transaction already
+    /// does (SQLite takes the file's write lock when the transaction begins).
+    /// </summary>
+    string? MigrationLockSql { get; }
+
+    string? MigrationUnlockSql { get; }
+
+    /// <summary>An expression for the text of top-level <paramref name="property"/> of the JSON text in <paramref name="jsonColumn"/>; NULL when absent or JSON null.</summary>
+    string JsonText(string jsonColumn, string property);
 }
+
+/// <summary>A memory the full-text index must (re)read: <paramref name="Inserted"/> by this transaction, or given new content.</summary>
+public readonly record struct IndexedMemory(long Seq, string Content, bool Inserted);

@@ -23,15 +23,31 @@ public sealed class Migrator(DeskDatabase database)
     }
 
     /// <returns>The versions applied by this call.</returns>
+    /// <remarks>
+    /// Safe when several instances start at once: on an engine with <see cref="ISqlDialect.MigrationLockSql"/> one
+    /// connection holds that lock while this runs, so a second instance waits, then finds every version applied.
+    /// </remarks>
     public async Task<IReadOnlyList<int>> MigrateAsync(CancellationToken ct = default)
     {
-        await using (var connection = await database.OpenAsync(ct))
+        var dialect = database.Dialect;
+        await using var connection = await database.OpenAsync(ct);
+        await dialect.PrepareDatabaseAsync(connection, ct);
+        if (dialect.MigrationLockSql is { } lockSql) await connection.ExecuteAsync(new CommandDefinition(lockSql, cancellationToken: ct));
+        try
         {
-            await database.Dialect.PrepareDatabaseAsync(connection, ct);
-            await connection.ExecuteAsync(new CommandDefinition(
-                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-                cancellationToken: ct));
+            return await ApplyAsync(ct);
         }
+        finally
+        {
+            if (dialect.MigrationUnlockSql is { } unlockSql) await connection.ExecuteAsync(unlockSql);
+        }
+    }
+
+    private async Task<IReadOnlyList<int>> ApplyAsync(CancellationToken ct)
+    {
+        await database.WriteAsync((connection, tx) => connection.ExecuteAsync(new CommandDefinition(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+            transaction: tx, cancellationToken: ct)), ct);
 
         var applied = new List<int>();
         foreach (var migration in Migrations())

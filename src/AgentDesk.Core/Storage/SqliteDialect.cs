@@ -4,6 +4,7 @@ using Microsoft.Data.Sqlite;
 
 namespace AgentDesk.Core.Storage;
 
+/// <summary>SQLite (3.35, FTS5, JSON1) in WAL mode: the embedded default store, one writer at a time.</summary>
 public sealed class SqliteDialect : ISqlDialect
 {
     private static readonly object InitLock = new();
@@ -87,8 +88,20 @@ public sealed class SqliteDialect : ISqlDialect
 
     // A row trigger would make FTS5 flush its pending terms as a tiny segment per inserted row (every
     // statement inside a transaction opens a savepoint, and FTS5 flushes on each); one INSERT … SELECT per
-    // store call writes them as one. Updates and deletes keep their triggers (migration 0003).
-    public string IndexNewMemoriesSql => "INSERT INTO memories_fts (rowid, content) SELECT seq, content FROM memories WHERE seq >= @first";
+    // store call writes them as one. Seqs only grow inside a write transaction, so the rows it inserted are exactly
+    // those from its first new seq on. Updates and deletes keep their triggers (migration 0003).
+    public Task IndexMemoriesAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<IndexedMemory> memories, CancellationToken ct)
+    {
+        var inserted = memories.Where(m => m.Inserted).Select(m => (long?)m.Seq).Min();
+        return inserted is not { } first ? Task.CompletedTask : connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO memories_fts (rowid, content) SELECT seq, content FROM memories WHERE seq >= @first",
+            new { first }, transaction, cancellationToken: ct));
+    }
+
+    public string? MigrationLockSql => null;
+    public string? MigrationUnlockSql => null;
+
+    public string JsonText(string jsonColumn, string property) => $"json_extract({jsonColumn}, '$.{property}')";
 
     public string CappedTermCountSql => "SELECT COUNT(*) FROM (SELECT 1 FROM memories_fts WHERE memories_fts MATCH @term LIMIT @cap)";
 

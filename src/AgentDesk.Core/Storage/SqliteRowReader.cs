@@ -10,7 +10,7 @@ namespace AgentDesk.Core.Storage;
 /// rows (the analytics report): ADO.NET's reader checks each column's type before it reads it and allocates every
 /// text value, which over a wide scan costs several times SQLite's own work. Parameters are bound by name.
 /// </summary>
-public sealed class SqliteRowReader : IDisposable
+public sealed class SqliteRowReader : IRowReader
 {
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
@@ -47,10 +47,7 @@ public sealed class SqliteRowReader : IDisposable
 
     public string GetString(int column) => raw.sqlite3_column_text(_statement, column).utf8_to_string();
 
-    /// <summary>
-    /// A text value that repeats across rows (a queue, a reason): decoded without allocating and looked up in
-    /// <paramref name="names"/> (an ordinal dictionary), so each distinct value is one string however many rows hold it.
-    /// </summary>
+    /// <summary>Decodes the text without allocating before it looks it up (see <see cref="IRowReader.GetName"/>).</summary>
     public string GetName(int column, Dictionary<string, string> names)
     {
         var bytes = raw.sqlite3_column_blob(_statement, column);

@@ -166,9 +166,10 @@ public sealed class ThreadStore(
                 ORDER BY t.updated_at DESC, t.name LIMIT @limit
                 """, new { limit }, cancellationToken: ct))).ToList();
             var names = rows.Select(r => r.Name).ToList();
+            var p = new DynamicParameters();
             var channels = (await c.QueryAsync<(string Thread, string Channel)>(new CommandDefinition(
-                "SELECT thread, channel FROM thread_turns WHERE thread IN @names GROUP BY thread, channel ORDER BY MIN(at), channel",
-                new { names }, cancellationToken: ct))).ToLookup(r => r.Thread, r => r.Channel);
+                $"SELECT thread, channel FROM thread_turns WHERE {SqlList.In("thread", "names", names, p)} GROUP BY thread, channel ORDER BY MIN(at), channel",
+                p, cancellationToken: ct))).ToLookup(r => r.Thread, r => r.Channel);
             return (IReadOnlyList<ThreadState>)rows.Select(r => new ThreadState
             {
                 Name = r.Name,
@@ -254,23 +255,29 @@ public sealed class ThreadStore(
     }
 
     private static async Task<Dictionary<string, StoredTurn>> ReadStoredTurnsAsync(
-        DbConnection c, DbTransaction? tx, string name, IReadOnlyList<string> turnIds, CancellationToken ct) =>
-        (await c.QueryAsync<StoredTurn>(new CommandDefinition("""
+        DbConnection c, DbTransaction? tx, string name, IReadOnlyList<string> turnIds, CancellationToken ct)
+    {
+        var p = new DynamicParameters(new { name });
+        return (await c.QueryAsync<StoredTurn>(new CommandDefinition($"""
             SELECT t.turn_id, t.memory_id, t.channel, t.role, t.at, m.content, m.session_id, m.embedding, m.embedding_model
             FROM thread_turns t LEFT JOIN memories m ON m.id = t.memory_id
-            WHERE t.thread = @name AND t.turn_id IN @turnIds
-            """, new { name, turnIds }, tx, cancellationToken: ct))).ToDictionary(t => t.TurnId);
+            WHERE t.thread = @name AND {SqlList.In("t.turn_id", "turns", turnIds, p)}
+            """, p, tx, cancellationToken: ct))).ToDictionary(t => t.TurnId);
+    }
 
     /// <summary>The thread's turns oldest first (ties in the order they were first stored); only those of <paramref name="memoryIds"/> when given.</summary>
-    private static async Task<IReadOnlyList<ThreadTurn>> ReadTimelineAsync(DbConnection c, string name, IReadOnlyList<string>? memoryIds, CancellationToken ct) =>
-        (await c.QueryAsync<(string TurnId, string MemoryId, string Channel, string Role, long At, string Content)>(new CommandDefinition($"""
+    private static async Task<IReadOnlyList<ThreadTurn>> ReadTimelineAsync(DbConnection c, string name, IReadOnlyList<string>? memoryIds, CancellationToken ct)
+    {
+        var p = new DynamicParameters(new { name });
+        return (await c.QueryAsync<(string TurnId, string MemoryId, string Channel, string Role, long At, string Content)>(new CommandDefinition($"""
             SELECT t.turn_id, t.memory_id, t.channel, t.role, t.at, m.content
             FROM thread_turns t JOIN memories m ON m.id = t.memory_id
-            WHERE t.thread = @name{(memoryIds is null ? "" : " AND t.memory_id IN @memoryIds")}
+            WHERE t.thread = @name{(memoryIds is null ? "" : $" AND {SqlList.In("t.memory_id", "memories", memoryIds, p)}")}
             ORDER BY t.at, m.seq
-            """, new { name, memoryIds }, cancellationToken: ct)))
-        .Select(r => new ThreadTurn { Id = r.TurnId, MemoryId = r.MemoryId, Text = r.Content, Channel = r.Channel, Role = r.Role, AtMs = r.At })
-        .ToList();
+            """, p, cancellationToken: ct)))
+            .Select(r => new ThreadTurn { Id = r.TurnId, MemoryId = r.MemoryId, Text = r.Content, Channel = r.Channel, Role = r.Role, AtMs = r.At })
+            .ToList();
+    }
 }
 
 internal static class TurnMemories

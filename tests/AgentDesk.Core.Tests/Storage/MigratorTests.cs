@@ -21,7 +21,7 @@ public sealed class MigratorTests : DatabaseTest
         Assert.Empty(await new Migrator(Db.Database).MigrateAsync());
     }
 
-    [Fact]
+    [SqliteOnlyFact("the write-ahead log is a SQLite journal mode")]
     public async Task Migrate_Sqlite_TurnsOnWriteAheadLog()
     {
         var mode = await Db.Database.ReadAsync(c => c.ExecuteScalarAsync<string>("PRAGMA journal_mode"));

@@ -1,19 +1,26 @@
 using AgentDesk.Core;
 using AgentDesk.Core.Memory;
 using AgentDesk.Core.Recall;
+using AgentDesk.Core.Recall.Lexical;
 using AgentDesk.Core.Storage;
+using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentDesk.Core.Tests.Support;
 
-/// <summary>A migrated SQLite file of its own, with the stores wired as the host wires them.</summary>
+/// <summary>
+/// A migrated database of its own (a SQLite file, or a PostgreSQL database under AGENTDESK_TEST_ENGINE=postgres,
+/// see <see cref="TestEngine"/>), with the stores wired as the host wires them.
+/// </summary>
 /// <param name="embeddings">The embedding model, or null for a server without one.</param>
 public sealed class TempDatabase(IEmbeddingGenerator<string, Embedding<float>>? embeddings = null) : IAsyncLifetime
 {
     public string Directory { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "agentdesk-core-tests", Guid.NewGuid().ToString("N"));
     public string Path => System.IO.Path.Combine(Directory, "core.db");
+    /// <summary>The PostgreSQL database's connection string, when the suite runs on PostgreSQL.</summary>
+    public string? PostgresConnectionString { get; private set; }
     public ManualClock Clock { get; } = new(DateTimeOffset.Parse("2026-03-01T12:00:00Z"));
     public DeskDatabase Database { get; private set; } = null!;
     public DeskEvents Events { get; } = new();
@@ -27,13 +34,40 @@ public sealed class TempDatabase(IEmbeddingGenerator<string, Embedding<float>>? 
 
     public async Task InitializeAsync()
     {
-        Database = new DeskDatabase(SqliteDialect.ForFile(Path));
+        Database = new DeskDatabase(CreateDialect());
         await new Migrator(Database).MigrateAsync();
         Semantic = new SemanticIndex(Database, Events, NullLogger<SemanticIndex>.Instance, embeddings);
         Memories = new MemoryStore(Database, Clock, Events, Semantic);
         Sessions = new SessionStore(Database, Clock, Events);
         Access = new AccessRecorder(Memories, Clock);
         Recall = new RecallService(Database, Access, Semantic, new TermSelection(Database, RecallOptions, Clock), Ranking, RecallOptions, Clock);
+    }
+
+    private ISqlDialect CreateDialect()
+    {
+        if (!TestEngine.IsPostgres) return SqliteDialect.ForFile(Path);
+        PostgresConnectionString ??= TestEngine.CreateDatabase();
+        return new PostgresDialect(PostgresConnectionString);
+    }
+
+    /// <summary>Fails unless the full-text index holds exactly the memories' current content.</summary>
+    public async Task AssertFullTextIndexExactAsync()
+    {
+        if (!TestEngine.IsPostgres)
+        {
+            // FTS5 compares an external-content index with its table and raises an error on any difference.
+            await Database.ReadAsync(c => c.ExecuteAsync("INSERT INTO memories_fts (memories_fts) VALUES ('integrity-check')"));
+            return;
+        }
+        var rows = await Database.ReadAsync(c => c.QueryAsync<(string Content, string? Lexemes, long? Length)>(
+            "SELECT content, fts_lexemes::text, fts_length FROM memories"));
+        foreach (var (content, lexemes, length) in rows)
+        {
+            var tokens = LexicalTokenizer.Tokens(content);
+            var expected = await Database.ReadAsync(c => c.ExecuteScalarAsync<string>(
+                "SELECT CAST(@document AS tsvector)::text", new { document = PostgresDialect.Document(tokens) }));
+            Assert.Equal((expected, (long?)tokens.Count), (lexemes, length));
+        }
     }
 
     /// <summary>Runs <paramref name="body"/> against this database (set up with other options than a test class's), then deletes it.</summary>
@@ -54,6 +88,11 @@ public sealed class TempDatabase(IEmbeddingGenerator<string, Embedding<float>>? 
     {
         Semantic.Dispose();
         SqliteConnection.ClearAllPools();
+        if (PostgresConnectionString is { } connectionString)
+        {
+            TestEngine.DropDatabase(connectionString);
+            PostgresConnectionString = null;
+        }
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
         return Task.CompletedTask;
     }

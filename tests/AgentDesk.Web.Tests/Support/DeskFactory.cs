@@ -10,7 +10,8 @@ using Microsoft.Extensions.Hosting;
 namespace AgentDesk.Web.Tests.Support;
 
 /// <summary>
-/// The real host over a fresh SQLite file of its own (deleted on dispose), with a known root key.
+/// The real host over a fresh database of its own (a SQLite file, or a PostgreSQL database under
+/// AGENTDESK_TEST_ENGINE=postgres, see <see cref="TestEngine"/>; deleted on dispose), with a known root key.
 /// One instance per test class (IClassFixture) keeps classes independent and parallel. Not sealed:
 /// a derived fixture sets <see cref="Settings"/> in its constructor (the host is built lazily).
 /// </summary>
@@ -19,6 +20,8 @@ public class DeskFactory : WebApplicationFactory<Program>
     public string RootKey { get; } = Environment.GetEnvironmentVariable("AGENTDESK_ROOT_API_KEY") is { Length: > 0 } k ? k : "test-root-key";
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "agentdesk-tests", Guid.NewGuid().ToString("N"));
     public string DatabasePath => Path.Combine(DataDirectory, "agentdesk.db");
+    /// <summary>The PostgreSQL database's connection string, when the suite runs on PostgreSQL.</summary>
+    public string? PostgresConnectionString { get; private set; }
 
     /// <summary>Extra settings for a derived fixture (e.g. a tiny body limit).</summary>
     public Dictionary<string, string?> Settings { get; } = new();
@@ -27,6 +30,12 @@ public class DeskFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Development");
         builder.UseSetting("AgentDesk:Storage:Path", DatabasePath);
+        if (TestEngine.IsPostgres)
+        {
+            PostgresConnectionString ??= TestEngine.CreateDatabase();
+            builder.UseSetting("AgentDesk:Storage:Provider", "postgres");
+            builder.UseSetting("AgentDesk:Storage:ConnectionString", PostgresConnectionString);
+        }
         builder.UseSetting("AgentDesk:RootApiKey", RootKey);
         builder.UseSetting("AgentDesk:DemoData", "false");
         // Tests observe expired memories through the API; the sweeper would make that a race.
@@ -73,6 +82,11 @@ public class DeskFactory : WebApplicationFactory<Program>
     {
         base.Dispose(disposing);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (PostgresConnectionString is { } connectionString)
+        {
+            TestEngine.DropDatabase(connectionString);
+            PostgresConnectionString = null;
+        }
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
