@@ -4,12 +4,7 @@ namespace AgentDesk.Core;
 public sealed record DeskChange(string Kind, string AgentId);
 
 /// <summary>
-/// The in-process change feed live views subscribe to. Published after a write commits, never
+/// The change feed live views (and the vector index) subscribe to. Published after a write commits, never
 /// before, so a subscriber that re-reads sees the change.
 /// </summary>
-public sealed class DeskEvents
-{
-    public event Action<DeskChange>? Changed;
-
-    public void Publish(DeskChange change) => Changed?.Invoke(change);
-}
+public sealed class DeskEvents : ChangeFeed<DeskChange>;

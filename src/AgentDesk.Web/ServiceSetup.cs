@@ -22,7 +22,15 @@ public static class ServiceSetup
     public static IServiceCollection AddStorage(this IServiceCollection services, IConfiguration config, string contentRoot)
     {
         var section = config.GetSection("AgentDesk:Storage");
-        services.AddSingleton(StorageDialect(section, contentRoot));
+        var dialect = StorageDialect(section, contentRoot);
+        services.AddSingleton(dialect);
+        if (dialect is PostgresDialect postgres)
+        {
+            // Several instances may share it: each sends its changes to the others and delivers theirs.
+            services.AddSingleton(postgres);
+            services.AddSingleton<PostgresFanOut>();
+            services.AddHostedService(sp => sp.GetRequiredService<PostgresFanOut>());
+        }
         services.AddSingleton<DeskDatabase>();
         services.AddSingleton<Migrator>();
         services.AddSingleton(TimeProvider.System);

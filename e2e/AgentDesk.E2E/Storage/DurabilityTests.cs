@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using AgentDesk.E2E.Support;
+using AgentDesk.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace AgentDesk.E2E.Storage;
@@ -12,20 +13,26 @@ namespace AgentDesk.E2E.Storage;
 /// memories, 50-memory batches and whole handoff lifecycles against the real app, the process is killed while their
 /// requests are in flight, and the restarted app must hand back every acknowledged write — each batch whole or not at
 /// all, each handoff with its summary and each summary with its handoff, each case at least as far along as the last
-/// acknowledged step. Twenty kill/restart cycles over one database.
+/// acknowledged step. Twenty kill/restart cycles over one database, on each engine (on PostgreSQL the app is killed, the
+/// database server stays up, as in production).
 /// </summary>
 public sealed class DurabilityTests(ITestOutputHelper output) : IAsyncLifetime
 {
+    private string? _database;
+
     private const int Cycles = 20;
     private const int Writers = 4;
     private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(30);
 
     private AppProcess? _app;
 
-    [Fact]
-    public async Task Writes_ProcessKilledMidLoad20Times_KeepEveryAcknowledgedWriteAndNothingHalfWritten()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task Writes_ProcessKilledMidLoad20Times_KeepEveryAcknowledgedWriteAndNothingHalfWritten(string engine)
     {
-        var app = _app!;
+        if (engine == "postgres") _database = TestEngine.CreateDatabase();
+        var app = _app = await AppProcess.LaunchAsync(_database is null ? null : Cluster.ClusterFixture.PostgresSettings(_database));
         var ledger = new WriteLedger();
         // Seeded, so a failing kill point can be replayed; each cycle kills at a different moment.
         var random = new Random(20_261_121);
@@ -51,13 +58,16 @@ public sealed class DurabilityTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(interrupted >= Cycles / 2, $"only {interrupted} requests were in flight at the {Cycles} kills");
     }
 
-    public async Task InitializeAsync() => _app = await AppProcess.LaunchAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
-        if (_app is null) return;
-        output.WriteLine(_app.Output(60));
-        await _app.DisposeAsync();
+        if (_app is not null)
+        {
+            output.WriteLine(_app.Output(60));
+            await _app.DisposeAsync();
+        }
+        if (_database is not null) TestEngine.DropDatabase(_database);
     }
 
     private static async Task<Round> LoadThenKillAsync(AppProcess app, WriteLedger ledger, Round round)

@@ -22,12 +22,7 @@ public static class HandoffEventKind
 public sealed record HandoffChange(string Kind, Handoff Handoff, string? PreviousQueueKey = null);
 
 /// <summary>
-/// The in-process feed of handoff changes that Blazor desks and the SignalR relay subscribe to. Published after
+/// The feed of handoff changes that Blazor desks and the SignalR relay subscribe to. Published after
 /// the change commits, in commit order per handoff, so a subscriber that re-reads sees it.
 /// </summary>
-public sealed class HandoffNotifier
-{
-    public event Action<HandoffChange>? Changed;
-
-    public void Publish(HandoffChange change) => Changed?.Invoke(change);
-}
+public sealed class HandoffNotifier : ChangeFeed<HandoffChange>;

@@ -68,12 +68,7 @@ public sealed record ThreadHit(ThreadTurn Turn, double Score);
 public sealed record ThreadChange(string Name);
 
 /// <summary>
-/// The in-process feed of thread changes that open thread pages subscribe to. Published after the upsert commits,
+/// The feed of thread changes that open thread pages subscribe to. Published after the upsert commits,
 /// so a subscriber that re-reads sees the new turns.
 /// </summary>
-public sealed class ThreadNotifier
-{
-    public event Action<ThreadChange>? Changed;
-
-    public void Publish(ThreadChange change) => Changed?.Invoke(change);
-}
+public sealed class ThreadNotifier : ChangeFeed<ThreadChange>;
