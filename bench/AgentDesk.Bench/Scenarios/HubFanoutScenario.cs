@@ -80,9 +80,11 @@ public sealed class HubFanoutScenario : IScenario
             report.Results.Add(post);
             rows.NoteIfBusy(post);
             var fromAnswer = new LatencyStats("delivery: HTTP answer → HandoffQueued at the subscriber", delivered.FromAnswerMs, delivered.Wall,
-                unit: "deliveries/s", clients: subscribers) { Cpu = delivered.Cpu };
+                unit: "deliveries/s", clients: subscribers)
+            { Cpu = delivered.Cpu };
             var fromSend = new LatencyStats("delivery: request sent → HandoffQueued at the subscriber", delivered.FromSendMs, delivered.Wall,
-                unit: "deliveries/s", clients: subscribers) { Cpu = delivered.Cpu };
+                unit: "deliveries/s", clients: subscribers)
+            { Cpu = delivered.Cpu };
             report.Results.Add(fromAnswer);
             report.Results.Add(fromSend);
 
