@@ -3,16 +3,15 @@ using System.Globalization;
 using System.Text.Json;
 using AgentDesk.Bench.Data;
 using AgentDesk.Bench.Infrastructure;
-using AgentDesk.E2E.Support;
 
 namespace AgentDesk.Bench.Scenarios;
 
 /// <summary>
 /// Issue 7's fan-out: many desk screens on one queue when a burst of escalations arrives. Opens N hub WebSockets
-/// (the raw JSON protocol of the e2e <see cref="HubSocket"/>), each joined to one queue with a desk key, then a few
+/// (the SignalR JSON protocol over plain WebSockets, <see cref="HubSubscriber"/>), each joined to one queue with a desk key, then a few
 /// bots send M escalations into it at once. Every subscriber must hear every HandoffQueued; the delivery latency
 /// of each (subscriber, event) is measured on this process's clock from the escalation's HTTP answer (and, as a
-/// second row, from just before it was sent) to the subscriber's receive loop parsing the event.
+/// second row, from just before it was sent) to the arrival of the WebSocket message carrying the event.
 /// </summary>
 public sealed class HubFanoutScenario : IScenario
 {
@@ -21,6 +20,7 @@ public sealed class HubFanoutScenario : IScenario
     private const double DeliveryP95TargetMs = 250;
     private const int ConnectConcurrency = 50;
     private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan PingEvery = TimeSpan.FromSeconds(10);
 
     public string Name => "hub-fanout";
     public string Description => "issue 7 fan-out: N hub connections joined to one queue, an escalation burst into it: HandoffQueued delivery p50/p95/p99 per subscriber and event, received vs expected";
@@ -53,18 +53,18 @@ public sealed class HubFanoutScenario : IScenario
         var bodies = await PrepareEscalationsAsync(bot, events, seed, ct);
 
         log.WriteLine($"opening {subscribers:N0} hub connections ({ConnectConcurrency} at a time), each joining '{Queue}'…");
-        var sockets = new HubSocket?[subscribers];
+        var sockets = new HubSubscriber?[subscribers];
+        using var stopPings = new CancellationTokenSource();
+        Task? pinging = null;
         try
         {
-            var connects = await LoadRunner.ConcurrentAsync("connect + JoinQueue (QueueSnapshot received)", subscribers, ConnectConcurrency, async (i, token) =>
+            var connects = await LoadRunner.ConcurrentAsync("connect + JoinQueue (its completion received)", subscribers, ConnectConcurrency, async (i, token) =>
             {
-                var socket = await HubSocket.ConnectAsync(server.BaseAddress, deskKey, ct: token);
-                sockets[i] = socket;
-                await socket.InvokeAsync("JoinQueue", Queue);
-                await socket.WaitForAsync("QueueSnapshot");
+                sockets[i] = await HubSubscriber.JoinAsync(server.BaseAddress, deskKey, Queue, "HandoffQueued", token);
             }, ct, unit: "connections/s", serverPid: server.ProcessId);
             report.Results.Add(connects);
             var open = sockets.Select(s => s!).ToArray();
+            pinging = PingAsync(open, stopPings.Token);
             var serverFiles = OpenFiles(server.ProcessId);
 
             var rows = new RowMeasurer(context, report, attempts: 1);
@@ -106,11 +106,11 @@ public sealed class HubFanoutScenario : IScenario
             report.Targets.Add(new TargetCheck($"delivery p95 (HTTP answer → received), {subscribers:N0} subscribers", $"≤ {DeliveryP95TargetMs:F0} ms",
                 $"{Report.Ms(fromAnswer.P95)} ms", fromAnswer.P95 <= DeliveryP95TargetMs));
 
-            report.Setup.Add(("Subscribers", $"{subscribers:N0} hub WebSockets (SignalR JSON protocol, no negotiate, as the e2e HubSocket), all with one desk API key (scope read) " +
-                $"passed as access_token, each JoinQueue('{Queue}') and its QueueSnapshot before the burst; opened {ConnectConcurrency} at a time; client pings every 10 s"));
+            report.Setup.Add(("Subscribers", $"{subscribers:N0} hub WebSockets (SignalR JSON protocol, no negotiate; HubSubscriber: the receive loop stamps and keeps each message, parsing comes after the measurement), all with one desk API key (scope read) " +
+                $"passed as access_token, each JoinQueue('{Queue}') completed before the burst; opened {ConnectConcurrency} at a time; a ping to each every 10 s"));
             report.Setup.Add(("Burst", $"{events} escalations (POST /v1/handoffs with a caller-written structured summary, each from its own prepared session of '{BotAgentId}' " +
                 $"holding 2 notes) into '{Queue}', sent by {senders} concurrent senders back to back, under a bot key scoped to '{BotAgentId}'"));
-            report.Setup.Add(("Delivery latency", "per (subscriber, event), on this process's monotonic clock: the subscriber's receive loop parsed HandoffQueued minus the moment " +
+            report.Setup.Add(("Delivery latency", "per (subscriber, event), on this process's monotonic clock: the WebSocket message carrying HandoffQueued was received minus the moment " +
                 "the escalation's HTTP answer was read (target row; negative when the event beat the answer) or minus the moment just before the request was sent"));
             report.Setup.Add(("Server limits checked", $"Kestrel MaxConcurrentConnections and MaxConcurrentUpgradedConnections are not set (unlimited); the hub has no per-key " +
                 $"connection limit and the per-key rate limit covers /v1 only, not /hubs; server open-file limit {serverFiles.Limit}, {serverFiles.Open} descriptors open with " +
@@ -121,13 +121,15 @@ public sealed class HubFanoutScenario : IScenario
                 (context.ServerRoot != context.RepoRoot ? $"; built from {context.ServerRoot}" : "")));
             report.Setup.Add(("Server after run", $"peak RSS {(server.PeakWorkingSetBytes() is { } rss ? $"{rss / 1024.0 / 1024.0:F0} MiB" : "n/a")}"));
             report.Notes.Add(HandoffScenario.ServerLogNote(server.RecentOutput));
-            report.Notes.Add($"the server, the senders and all {subscribers:N0} subscriber sockets (each parsing every event) share the machine's " +
-                $"{Environment.ProcessorCount} logical CPUs; delivery latency includes the client's own parsing queue.");
+            report.Notes.Add($"the server, the senders and all {subscribers:N0} subscriber sockets share the machine's " +
+                $"{Environment.ProcessorCount} logical CPUs; delivery latency includes the client's own receive scheduling.");
             return report;
         }
         finally
         {
-            await Task.WhenAll(sockets.OfType<HubSocket>().Select(s => s.DisposeAsync().AsTask()));
+            await stopPings.CancelAsync();
+            if (pinging is not null) await pinging.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await Task.WhenAll(sockets.OfType<HubSubscriber>().Select(s => s.DisposeAsync().AsTask()));
         }
     }
 
@@ -194,46 +196,49 @@ public sealed class HubFanoutScenario : IScenario
     /// <summary>Every (subscriber, event) delivery, once all arrived or the timeout passed.</summary>
     private sealed record Deliveries(double[] FromAnswerMs, double[] FromSendMs, long Received, int Complete, long Duplicates, TimeSpan Wall, CpuShare? Cpu);
 
-    private static async Task<Deliveries> WaitForDeliveriesAsync(HubSocket[] sockets, Burst burst, CancellationToken ct)
+    private static async Task<Deliveries> WaitForDeliveriesAsync(HubSubscriber[] sockets, Burst burst, CancellationToken ct)
     {
         var events = burst.Ids.Length;
-        var index = burst.Ids.Select((id, i) => (id, i)).ToDictionary(x => x.id, x => x.i);
         var deadline = Stopwatch.GetTimestamp() + (long)(DeliveryTimeout.TotalSeconds * Stopwatch.Frequency);
-        List<HubMessage>[] queued;
-        while (true)
-        {
-            queued = [.. sockets.Select(s => s.Received.Where(m => m.Target == "HandoffQueued" && Id(m) is { } id && index.ContainsKey(id)).ToList())];
-            if (queued.All(q => q.Count >= events) || Stopwatch.GetTimestamp() > deadline) break;
-            await Task.Delay(100, ct);
-        }
+        while (sockets.Any(s => s.Counted < events) && Stopwatch.GetTimestamp() < deadline) await Task.Delay(20, ct);
         var cpu = burst.CpuStart!.Stop();
+
+        // Parsed only now, after the clock: the receive loops kept raw frames.
+        var index = burst.Ids.Select((id, i) => (id, i)).ToDictionary(x => x.id, x => x.i);
         var fromAnswer = new List<double>(sockets.Length * events);
         var fromSend = new List<double>(sockets.Length * events);
         long duplicates = 0;
-        var last = burst.Sent.Min();
-        foreach (var messages in queued)
+        var complete = 0;
+        var first = burst.Sent.Min();
+        var last = first;
+        foreach (var socket in sockets)
         {
             var seen = new HashSet<int>();
-            foreach (var m in messages)
+            foreach (var e in socket.Events())
             {
-                var i = index[Id(m)!];
+                if (e.Target != "HandoffQueued" || e.HandoffId is null || !index.TryGetValue(e.HandoffId, out var i)) continue;
                 if (!seen.Add(i))
                 {
                     duplicates++;
                     continue;
                 }
-                fromAnswer.Add((m.ReceivedAt - burst.Answered[i]) * 1000.0 / Stopwatch.Frequency);
-                fromSend.Add((m.ReceivedAt - burst.Sent[i]) * 1000.0 / Stopwatch.Frequency);
-                last = Math.Max(last, m.ReceivedAt);
+                fromAnswer.Add((e.ReceivedAt - burst.Answered[i]) * 1000.0 / Stopwatch.Frequency);
+                fromSend.Add((e.ReceivedAt - burst.Sent[i]) * 1000.0 / Stopwatch.Frequency);
+                last = Math.Max(last, e.ReceivedAt);
             }
+            if (seen.Count == events) complete++;
         }
-        var wall = TimeSpan.FromSeconds((last - burst.Sent.Min()) / (double)Stopwatch.Frequency);
         if (fromAnswer.Count == 0) throw new TimeoutException($"no subscriber received any HandoffQueued within {DeliveryTimeout.TotalSeconds:F0} s");
-        return new Deliveries([.. fromAnswer], [.. fromSend], fromAnswer.Count, queued.Count(q => q.Select(Id).Distinct().Count() == events), duplicates, wall, cpu);
+        return new Deliveries([.. fromAnswer], [.. fromSend], fromAnswer.Count, complete, duplicates, TimeSpan.FromSeconds((last - first) / (double)Stopwatch.Frequency), cpu);
     }
 
-    private static string? Id(HubMessage m) =>
-        m.Argument.ValueKind == JsonValueKind.Object && m.Argument.TryGetProperty("handoff_id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+    /// <summary>A ping to every subscriber every 10 s, so none is dropped as silent while the run waits or measures.</summary>
+    private static async Task PingAsync(HubSubscriber[] sockets, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(PingEvery);
+        while (await timer.WaitForNextTickAsync(ct))
+            foreach (var socket in sockets) await socket.PingAsync(ct);
+    }
 
     /// <summary>The server's "Max open files" soft limit and how many descriptors it holds (from /proc).</summary>
     private static (string Limit, string Open) OpenFiles(int pid)

@@ -40,7 +40,7 @@ public sealed class MixedLoadScenario : IScenario
     [
         ("--clients N", "concurrent closed-loop clients, each a bot with its own API key (32)"),
         ("--duration S", "measured seconds (60)"),
-        ("--warmup S", "untimed seconds of the same load first (10)"),
+        ("--warmup S", "untimed seconds of the same load first (15)"),
         ("--agents N", "bot agents seeded, shared out round-robin between the clients' keys (200)"),
         ("--seed-memories M", $"memories seeded per agent, in {ConversationsPerAgent} conversations (50)"),
         ("--seed N", "corpus and operation-mix seed (42)"),
@@ -51,7 +51,7 @@ public sealed class MixedLoadScenario : IScenario
         var a = context.Args;
         var clients = a.Int("clients", 32, max: 1024);
         var duration = TimeSpan.FromSeconds(a.Int("duration", 60));
-        var warmup = TimeSpan.FromSeconds(a.Int("warmup", 10, min: 0));
+        var warmup = TimeSpan.FromSeconds(a.Int("warmup", 15, min: 0));
         var agentCount = a.Int("agents", 200);
         var perAgent = a.Int("seed-memories", 50, min: ConversationsPerAgent);
         var seed = a.Int("seed", 42, min: 0);
