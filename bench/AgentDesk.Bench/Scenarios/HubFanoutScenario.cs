@@ -99,7 +99,7 @@ public sealed class HubFanoutScenario : IScenario
                     $"{burst.SendWall.TotalMilliseconds:F0} ms", $"{delivered.Wall.TotalMilliseconds:F0} ms",
                 ]])
             {
-                Caption = "Delivery wall and deliveries/s run from the first escalation sent to the last event parsed by any subscriber.",
+                Caption = "Delivery wall and deliveries/s run from the first escalation sent to the last event received by any subscriber.",
             });
             report.Targets.Add(new TargetCheck("every subscriber receives every event", $"{expected:N0} of {expected:N0}", $"{delivered.Received:N0} of {expected:N0}",
                 delivered.Received == expected && delivered.Duplicates == 0));
