@@ -9,6 +9,8 @@ using AgentDesk.Bench.Scenarios;
 //   dotnet run -c Release --project bench/AgentDesk.Bench -- desk-pickup [--pickups 50] [--background 10000] [--out bench/RESULTS.md]
 //   dotnet run -c Release --project bench/AgentDesk.Bench -- desk-screenshots [--dir docs]
 //   dotnet run -c Release --project bench/AgentDesk.Bench -- analytics [--handoffs 100000] [--requests 100] [--out bench/RESULTS.md]
+//   dotnet run -c Release --project bench/AgentDesk.Bench -- mixed-load [--clients 32] [--duration 60] [--agents 200] [--seed-memories 50] [--out bench/RESULTS.md]
+//   dotnet run -c Release --project bench/AgentDesk.Bench -- hub-fanout [--subscribers 1000] [--events 100] [--senders 4] [--out bench/RESULTS.md]
 // Common options: --out FILE (write/replace this scenario's Markdown block), --no-build (reuse the
 // Release build of the server), --keep-data (keep the temporary database folder), --server-repo DIR
 // (measure another checkout's server), --wait-idle S, --strict (exit 3 when a target is missed). Exit codes: 0 done, 1 failed, 2 bad usage, 3 target missed with --strict.

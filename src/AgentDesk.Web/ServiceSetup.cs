@@ -80,6 +80,7 @@ public static class ServiceSetup
         services.AddSingleton(candidates with
         {
             ScopedLimit = recall.GetValue("ScopedLimit", candidates.ScopedLimit),
+            AgentScopedLimit = recall.GetValue("AgentScopedLimit", candidates.AgentScopedLimit),
             PostingBudget = recall.GetValue("PostingBudget", candidates.PostingBudget),
             TemporalPhrases = recall.GetValue("TemporalPhrases", candidates.TemporalPhrases),
             NeighbourGap = TimeSpan.FromMinutes(recall.GetValue("NeighbourGapMinutes", candidates.NeighbourGap.TotalMinutes)),

@@ -89,5 +89,15 @@ public sealed class ApiClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// Issues an API key through <c>POST /v1/admin/keys</c> (this client needs the admin scope, e.g. the root key), so a
+    /// load client runs under its own key and rate limit, as a deployed bot does; returns the secret.
+    /// </summary>
+    public async Task<string> CreateKeyAsync(string name, IReadOnlyList<string> scopes, IReadOnlyList<string>? agentIds, CancellationToken ct)
+    {
+        var answer = await PostJsonAsync("/v1/admin/keys", new { name, scopes, agent_ids = agentIds }, ct);
+        return answer["secret"]?.GetValue<string>() ?? throw new InvalidDataException($"POST /v1/admin/keys answered no secret: {answer.ToJsonString()}");
+    }
+
     public void Dispose() => _http.Dispose();
 }

@@ -26,6 +26,10 @@ public sealed record MachineInfo(
             dirty ? $"{revision} (src/ has uncommitted changes)" : revision);
     }
 
+    /// <summary>The 1, 5 and 15 minute load averages (/proc/loadavg), for a report that says how busy the shared machine was.</summary>
+    public static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
     private static string? ReadFirst(string file, string key)
     {
         if (!File.Exists(file)) return null;

@@ -214,7 +214,7 @@ public sealed class HandoffScenario : IScenario
     }
 
     /// <summary>What the server logged at Warning and above (its last 200 lines are kept): the run should leave nothing.</summary>
-    private static string ServerLogNote(string output)
+    internal static string ServerLogNote(string output)
     {
         var lines = output.Split('\n');
         var problems = lines.Where(l => l.StartsWith("warn:", StringComparison.Ordinal) || l.StartsWith("fail:", StringComparison.Ordinal)

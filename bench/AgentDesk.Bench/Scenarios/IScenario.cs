@@ -17,7 +17,7 @@ public interface IScenario
 
 public static class ScenarioCatalog
 {
-    public static readonly IReadOnlyList<IScenario> All = [new MicroScenario(), new LocomoScenario(), new ScaleScenario(), new VectorIndexScenario(), new HandoffScenario(), new DeskPickupScenario(), new DeskScreenshotsScenario(), new ShiftBatchScenario(), new AnalyticsScenario()];
+    public static readonly IReadOnlyList<IScenario> All = [new MicroScenario(), new LocomoScenario(), new ScaleScenario(), new VectorIndexScenario(), new HandoffScenario(), new DeskPickupScenario(), new DeskScreenshotsScenario(), new ShiftBatchScenario(), new AnalyticsScenario(), new MixedLoadScenario(), new HubFanoutScenario()];
 
     public static IScenario? Find(string name) => All.FirstOrDefault(s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
 }

@@ -36,6 +36,12 @@ public sealed record RecallOptions
 {
     /// <summary>A session- or tag-scoped recall with at most this many memories in scope is scored entirely in process.</summary>
     public int ScopedLimit { get; init; } = 2_000;
+    /// <summary>
+    /// An agent-wide recall in an agent holding at most this many memories (in the filter's scope) is scored in process
+    /// too: a fleet of small bot agents would otherwise pay the full-text stage over every agent's postings and the
+    /// neighbour query each time. 0 turns it off.
+    /// </summary>
+    public int AgentScopedLimit { get; init; } = 300;
     /// <summary>Read temporal phrases ("yesterday", "last call") in queries.</summary>
     public bool TemporalPhrases { get; init; } = true;
     /// <summary>The desk's calendar: "yesterday" and "in March" are days and months of this zone.</summary>
@@ -105,7 +111,8 @@ public sealed class RecallService(
             var links = scoped is not null ? SessionNeighbours(scoped) : await AddNeighboursAsync(connection, found, filter, request.TopK, queryVector, nowMs, trace, ct);
             trace.Lap("context");
             // Handoff summaries of the request's scope, even outside a time window the query named: they are the first read.
-            await AddHandoffSummariesAsync(connection, found, request.Filter, queryVector, nowMs, trace, ct);
+            // A scope read whole under the request's own filter holds every one of them already.
+            if (scoped is null || !filter.Equals(request.Filter)) await AddHandoffSummariesAsync(connection, found, request.Filter, queryVector, nowMs, trace, ct);
             trace.Lap("handoff");
             return (found, links);
         }, ct);
@@ -197,7 +204,7 @@ public sealed class RecallService(
     private async Task<List<Candidate>?> ScopedCandidatesAsync(
         DbConnection connection, MemoryFilter filter, IReadOnlyList<string> terms, float[]? queryVector, long nowMs, Trace trace, CancellationToken ct)
     {
-        if (filter.SessionId is null && filter.Tags.Count == 0) return null;
+        if (filter.SessionId is null && filter.Tags.Count == 0 && !await SmallAgentAsync(connection, filter, nowMs, ct)) return null;
         var p = new DynamicParameters(new { limit = options.ScopedLimit + 1 });
         var rows = (await connection.QueryAsync<MemoryRow>(new CommandDefinition(
             $"SELECT {MemoryStore.Columns}{(queryVector is null ? "" : ", m.embedding")} FROM memories m WHERE {filter.ToSql(p, nowMs)} LIMIT @limit",
@@ -214,6 +221,16 @@ public sealed class RecallService(
         trace.Count("scope", rows.Count);
         trace.Lap("scope");
         return candidates;
+    }
+
+    /// <summary>Whether the agent-wide scope holds at most <see cref="RecallOptions.AgentScopedLimit"/> memories (an index-bounded count).</summary>
+    private async Task<bool> SmallAgentAsync(DbConnection connection, MemoryFilter filter, long nowMs, CancellationToken ct)
+    {
+        if (options.AgentScopedLimit <= 0) return false;
+        var p = new DynamicParameters(new { cap = options.AgentScopedLimit + 1 });
+        var count = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"SELECT COUNT(*) FROM (SELECT 1 FROM memories m WHERE {filter.ToSql(p, nowMs)} LIMIT @cap)", p, cancellationToken: ct));
+        return count <= options.AgentScopedLimit;
     }
 
     private async Task<List<Candidate>> IndexedCandidatesAsync(

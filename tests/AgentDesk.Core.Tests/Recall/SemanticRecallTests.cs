@@ -114,13 +114,18 @@ public sealed class SemanticRecallTests : IAsyncLifetime
     [Fact]
     public async Task Forget_RemovesTheVectorFromTheIndex()
     {
-        var (kept, _, _) = await Store("router down");
-        var (gone, _, _) = await Store("wifi down");
-        await Recall("internet", Routing.Vector); // loads the index
-        Assert.Equal(2, _db.Semantic.IndexedCount);
-        await _db.Memories.DeleteAsync(new MemoryFilter { AgentId = "bot", Ids = [gone.Id] });
-        Assert.Equal(1, _db.Semantic.IndexedCount);
-        Assert.Equal(kept.Id, Assert.Single((await Recall("internet", Routing.Vector)).Hits).Memory.Id);
+        // Agent-wide recall of a small agent is scored in process; with that off it searches the vector index.
+        await new TempDatabase(_model) { RecallOptions = new RecallOptions { AgentScopedLimit = 0 } }.UseAsync(async db =>
+        {
+            var kept = (await db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "router down" })).Memory;
+            var gone = (await db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "wifi down" })).Memory;
+            var ask = new RecallRequest { Filter = new MemoryFilter { AgentId = "bot" }, Query = "internet", Routing = Routing.Vector };
+            await db.Recall.RecallAsync(ask); // loads the index
+            Assert.Equal(2, db.Semantic.IndexedCount);
+            await db.Memories.DeleteAsync(new MemoryFilter { AgentId = "bot", Ids = [gone.Id] });
+            Assert.Equal(1, db.Semantic.IndexedCount);
+            Assert.Equal(kept.Id, Assert.Single((await db.Recall.RecallAsync(ask)).Hits).Memory.Id);
+        });
     }
 
     [Fact]
@@ -135,9 +140,26 @@ public sealed class SemanticRecallTests : IAsyncLifetime
         Assert.Equal("invoice charged twice", scoped.Hits[0].Memory.Content);
         Assert.NotNull(scoped.Hits[0].TextScore);
         Assert.All(scoped.Hits, h => Assert.Equal(session.Id, h.Memory.SessionId));
+    }
 
-        var unscoped = await Recall("invoice charge", explain: true);
-        Assert.Equal("index", unscoped.Explanation!.Path);
+    [Fact]
+    public async Task Recall_AgentWide_SmallAgentIsScoredInProcess_LargerOneUsesTheIndexes()
+    {
+        await new TempDatabase(_model) { RecallOptions = new RecallOptions { AgentScopedLimit = 2 } }.UseAsync(async db =>
+        {
+            await db.Memories.StoreAsync(new NewMemory { AgentId = "small", Content = "invoice charged twice" });
+            await db.Memories.StoreAsync(new NewMemory { AgentId = "small", Content = "router fixed after reboot" });
+            for (var i = 0; i < 3; i++) await db.Memories.StoreAsync(new NewMemory { AgentId = "large", Content = $"invoice {i}" });
+            RecallRequest Ask(string agent) => new() { Filter = new MemoryFilter { AgentId = agent }, Query = "invoice charge", Explain = true };
+
+            var small = await db.Recall.RecallAsync(Ask("small"));
+            Assert.Equal("scoped", small.Explanation!.Path);
+            Assert.Equal("invoice charged twice", small.Hits[0].Memory.Content);
+            Assert.NotNull(small.Hits[0].TextScore);
+            var large = await db.Recall.RecallAsync(Ask("large"));
+            Assert.Equal("index", large.Explanation!.Path);
+            Assert.Equal(3, large.Hits.Count);
+        });
     }
 
     [Fact]

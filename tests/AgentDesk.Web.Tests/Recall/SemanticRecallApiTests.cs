@@ -48,7 +48,7 @@ public sealed class SemanticRecallApiTests(DeskFactory desk) : IClassFixture<Des
 
         var explain = body.GetProperty("explain");
         Assert.Equal(["router", "firmware"], explain.GetProperty("terms").Strings());
-        Assert.Equal("index", explain.GetProperty("path").GetString());
+        Assert.Equal("scoped", explain.GetProperty("path").GetString()); // a one-memory agent is read whole
         foreach (var field in new[] { "relevance", "importance", "recency", "recency_half_life_days" })
             Assert.True(explain.GetProperty("weights").TryGetProperty(field, out _), field);
 
