@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
@@ -45,8 +46,9 @@ public sealed class PostgresDialect : ISqlDialect
 
     public Task PrepareDatabaseAsync(DbConnection connection, CancellationToken ct) => Task.CompletedTask;
 
+    // CommandType.Text: Dapper takes a command without whitespace for the name of a stored procedure.
     public Task RefreshStatisticsAsync(DbConnection connection, CancellationToken ct) =>
-        connection.ExecuteAsync(new CommandDefinition("ANALYZE", cancellationToken: ct));
+        connection.ExecuteAsync(new CommandDefinition("ANALYZE", commandType: CommandType.Text, cancellationToken: ct));
 
     // A transaction-level lock would not do: a Serializable transaction's snapshot is taken by its first statement,
     // the one that waits for the lock, so it would not see the migration the other instance committed meanwhile.
