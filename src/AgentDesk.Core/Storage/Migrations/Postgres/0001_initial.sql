@@ -39,6 +39,43 @@ CREATE INDEX ix_memories_agent_importance ON memories (agent_id, importance);
 CREATE INDEX ix_memories_session ON memories (session_id, created_at);
 CREATE INDEX ix_memories_fts ON memories USING GIN (fts_lexemes);
 
+-- BM25's N (indexed memories) and total token count, which FTS5 keeps in its index: summed at query time over 64
+-- rows, one per server-process slot, so concurrent writers (each adds to its own slot) do not contend for one row.
+-- Kept by statement triggers (one update per store call, whatever its size); rows count once their lexemes are written.
+CREATE TABLE fts_totals (
+    slot   BIGINT PRIMARY KEY,
+    rows   BIGINT NOT NULL,
+    tokens BIGINT NOT NULL
+);
+INSERT INTO fts_totals (slot, rows, tokens) SELECT s, 0, 0 FROM generate_series(0, 63) s;
+
+CREATE FUNCTION fts_totals_change() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    added_rows BIGINT := 0;
+    added_tokens BIGINT := 0;
+    removed_rows BIGINT := 0;
+    removed_tokens BIGINT := 0;
+BEGIN
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        SELECT COUNT(fts_length), COALESCE(SUM(fts_length), 0) INTO added_rows, added_tokens FROM new_rows;
+    END IF;
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        SELECT COUNT(fts_length), COALESCE(SUM(fts_length), 0) INTO removed_rows, removed_tokens FROM old_rows;
+    END IF;
+    IF added_rows <> removed_rows OR added_tokens <> removed_tokens THEN
+        UPDATE fts_totals SET rows = rows + added_rows - removed_rows, tokens = tokens + added_tokens - removed_tokens
+        WHERE slot = pg_backend_pid() % 64;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER fts_totals_insert AFTER INSERT ON memories REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION fts_totals_change();
+CREATE TRIGGER fts_totals_update AFTER UPDATE ON memories REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION fts_totals_change();
+CREATE TRIGGER fts_totals_delete AFTER DELETE ON memories REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION fts_totals_change();
+
 -- Tags denormalised for indexed "all tags must match" filters.
 CREATE TABLE memory_tags (
     tag        TEXT COLLATE "C"   NOT NULL,
