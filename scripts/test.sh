@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: core units, the HTTP API over WebApplicationFactory, and the browser/process
-# end-to-end suite. Ends with one "N passed, N failed, N skipped" line; exits non-zero on any failure.
+# end-to-end suite on SQLite, then the core and API suites again on PostgreSQL (the cluster scripts/postgres.sh
+# keeps in .pg/). Ends with one "N passed, N failed, N skipped" line over both runs; exits non-zero on any failure.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -14,8 +15,15 @@ format_status=0
 dotnet format AgentDesk.sln --verify-no-changes || { format_status=1; echo "dotnet format: the tree is not formatted; run 'dotnet format AgentDesk.sln'" >&2; }
 
 log="$(mktemp)"
-dotnet test AgentDesk.sln -c Debug --no-build --nologo --blame-hang-timeout 10m 2>&1 | tee "$log"
+AGENTDESK_TEST_ENGINE=sqlite dotnet test AgentDesk.sln -c Debug --no-build --nologo --blame-hang-timeout 10m 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+
+# The same storage and API behaviour on PostgreSQL: each fixture creates (and drops) a database of its own.
+export AGENTDESK_TEST_POSTGRES="$(cat "$root/.pg/connection-string")"
+for project in tests/AgentDesk.Core.Tests tests/AgentDesk.Web.Tests; do
+  AGENTDESK_TEST_ENGINE=postgres dotnet test "$project" -c Debug --no-build --nologo --blame-hang-timeout 10m 2>&1 | tee -a "$log"
+  [[ "${PIPESTATUS[0]}" == "0" ]] || status=1
+done
 
 # Sum the per-assembly summaries ("Passed!  - Failed: 0, Passed: 65, Skipped: 0, Total: 65").
 read -r passed failed skipped < <(awk '

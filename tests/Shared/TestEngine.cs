@@ -55,15 +55,6 @@ public sealed class SqliteOnlyFactAttribute : FactAttribute
     }
 }
 
-/// <summary>A test of SQLite itself (see <see cref="SqliteOnlyFactAttribute"/>), with data.</summary>
-public sealed class SqliteOnlyTheoryAttribute : TheoryAttribute
-{
-    public SqliteOnlyTheoryAttribute(string reason)
-    {
-        if (TestEngine.IsPostgres) Skip = $"SQLite only: {reason}";
-    }
-}
-
 /// <summary>A test of the PostgreSQL dialect: runs in the PostgreSQL pass of the suite (AGENTDESK_TEST_ENGINE=postgres).</summary>
 public sealed class PostgresFactAttribute : FactAttribute
 {

@@ -44,8 +44,12 @@ public static partial class MemoryRules
         if (string.IsNullOrWhiteSpace(value)) throw DeskException.Invalid($"'{field}' is required and must not be blank");
         if (value.Length > MaxContentChars)
             throw DeskException.Invalid($"'{field}' is {value.Length:N0} characters; the limit is {MaxContentChars:N0}");
-        return value;
+        return NoNul(value, field);
     }
+
+    /// <summary>Refuses U+0000 in stored text: PostgreSQL's text type cannot hold it, so no engine accepts it.</summary>
+    public static string NoNul(string value, string field) =>
+        value.Contains('\0') ? throw DeskException.Invalid($"'{field}' must not contain the NUL character (U+0000)") : value;
 
     public static string MemoryType(string value, string field = "memory_type") =>
         MemoryTypes.Normalise(value)

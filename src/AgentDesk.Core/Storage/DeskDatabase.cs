@@ -114,7 +114,7 @@ public sealed class DeskDatabase(ISqlDialect dialect)
     /// <summary>SQLSTATE 40001 (serialization failure) and 40P01 (deadlock detected): the transaction was rolled back and may simply run again.</summary>
     internal static bool IsSerializationFailure(DbException e) => e.SqlState is "40001" or "40P01";
 
-    /// <summary>Exponential from 2 ms, capped at 100 ms, with full jitter so that the writers that collided do not collide again.</summary>
+    /// <summary>Up to 4 ms, doubling per attempt to at most 100 ms, with full jitter so that the writers that collided do not collide again.</summary>
     internal static TimeSpan RetryPause(int attempt) =>
         TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(100, 2 << Math.Min(attempt, 6)));
 }

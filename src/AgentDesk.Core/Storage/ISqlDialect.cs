@@ -5,9 +5,8 @@ namespace AgentDesk.Core.Storage;
 /// <summary>
 /// Everything that differs between database engines lives behind this seam: opening and tuning a
 /// connection, where the migrations are and how they lock, the full-text index and candidate query, and
-/// reading a JSON property. All other SQL in the
-/// product is portable (ANSI plus <c>ON CONFLICT</c> and <c>RETURNING</c>, which SQLite ≥ 3.35 and
-/// PostgreSQL share).
+/// reading a JSON property. All other SQL in the product is portable (ANSI plus <c>ON CONFLICT</c> and
+/// <c>RETURNING</c>, which SQLite ≥ 3.35 and PostgreSQL share; lists through <see cref="SqlList"/>).
 /// </summary>
 public interface ISqlDialect
 {

@@ -67,15 +67,17 @@ public sealed class PostgresDialect : ISqlDialect
     /// its document frequency counted through the GIN index. The frequency of a one-lexeme phrase is its position
     /// count; of a phrase of several lexemes (a query term the tokenizer splits, which letter/digit terms rarely are)
     /// the smallest of its lexemes' counts. Ties go to the older row, as FTS5's sort over its rowid-ordered scan does.
-    /// The table-wide totals cost one pass over the table per query.
+    /// N and the total token count come from <c>fts_totals</c> (migration 0001), kept by trigger as FTS5 keeps its own.
+    /// Frequencies are those a tsvector holds: at most 256 positions per lexeme, positions up to 16,383.
+    /// The phrase and totals CTEs are MATERIALIZED so each is computed once, not once per candidate.
     /// </summary>
     public string LexicalCandidatesSql(string filterSql, bool fromSeq = false) => $"""
-        WITH phrase AS (
+        WITH phrase AS MATERIALIZED (
             SELECT p.query, string_to_array(btrim(p.text, ''''), ''' <-> ''') AS lexemes,
                    (SELECT COUNT(*) FROM memories d WHERE d.fts_lexemes @@ p.query)::float8 AS hits
             FROM (SELECT t AS text, CAST(t AS tsquery) AS query FROM unnest(string_to_array(@match, ' | ')) AS t) p
-        ), corpus AS (
-            SELECT COUNT(*)::float8 AS rows, COALESCE(SUM(fts_length), 0)::float8 AS tokens FROM memories
+        ), corpus AS MATERIALIZED (
+            SELECT SUM(rows)::float8 AS rows, SUM(tokens)::float8 AS tokens FROM fts_totals
         ), candidate AS (
             SELECT m.seq, m.fts_lexemes, m.fts_length FROM memories m
             WHERE m.fts_lexemes @@ CAST(@match AS tsquery){(fromSeq ? " AND m.seq >= @from_seq" : "")} AND {filterSql}

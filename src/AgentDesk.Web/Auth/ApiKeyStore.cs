@@ -54,6 +54,7 @@ public sealed class ApiKeyStore(DeskDatabase database, TimeProvider time, string
     {
         if (string.IsNullOrWhiteSpace(name)) throw DeskException.Invalid("'name' is required: say who or what the key is for");
         if (name.Length > MaxNameChars) throw DeskException.Invalid($"'name' must be at most {MaxNameChars} characters");
+        MemoryRules.NoNul(name, "name");
         if (scopes.Count == 0 || scopes.Any(s => !Auth.Scopes.All.Contains(s)))
             throw DeskException.Invalid($"'scopes' must be a non-empty list of {string.Join(", ", Auth.Scopes.All)}");
         scopes = scopes.Distinct().ToList();

@@ -34,6 +34,11 @@ public sealed class MemoryRulesTests
     public void Content_OverLimit_Throws400() => AssertInvalid(() => MemoryRules.Content(new string('x', MemoryRules.MaxContentChars + 1)));
 
     [Theory]
+    [InlineData("\0")]
+    [InlineData("router\0modem")]
+    public void Content_WithNulCharacter_Throws400(string content) => AssertInvalid(() => MemoryRules.Content(content));
+
+    [Theory]
     [InlineData(-0.01)]
     [InlineData(1.01)]
     [InlineData(double.NaN)]

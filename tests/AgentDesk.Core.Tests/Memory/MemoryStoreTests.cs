@@ -112,6 +112,18 @@ public sealed class MemoryStoreTests : DatabaseTest
     }
 
     [Fact]
+    public async Task Store_SixteenWritersAtOnce_AllStoredAndIndexed()
+    {
+        // SQLite queues them; PostgreSQL runs them side by side and retries any it aborts to keep them serializable.
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() =>
+            Db.Memories.StoreAsync(New($"ticket {i} router rebooted", tags: "concurrent") with { Id = $"c{i}" }))));
+
+        Assert.Equal(16, await Db.Memories.CountAsync(new MemoryFilter { AgentId = "bot", Tags = ["concurrent"] }));
+        await Db.AssertFullTextIndexExactAsync();
+        Assert.Equal(16, (await Db.Recall.RecallAsync(new RecallRequest { Filter = new MemoryFilter { AgentId = "bot" }, Query = "router", TopK = 20 })).Hits.Count);
+    }
+
+    [Fact]
     public async Task StoreBatch_WithReplaysUpdatesAndDeletes_KeepsFullTextIndexExact()
     {
         await Db.Memories.StoreBatchAsync(

@@ -48,4 +48,20 @@ public sealed class DeskDatabaseTests : DatabaseTest
 
         Assert.Equal(0, await CountAsync("lost"));
     }
+
+    [Fact]
+    public async Task Write_ConcurrentReadModifyWrites_EveryOneLands()
+    {
+        await Db.Database.WriteAsync((c, tx) => c.ExecuteAsync("INSERT INTO settings (key, value) VALUES ('counter', '0')", transaction: tx));
+
+        // Each reads the counter and writes it back one higher: on PostgreSQL all but one of a colliding group are
+        // aborted (40001) and run again; on SQLite they queue. Either way no increment is lost.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Db.Database.WriteAsync(async (c, tx) =>
+        {
+            var value = int.Parse(await c.ExecuteScalarAsync<string>("SELECT value FROM settings WHERE key = 'counter'", transaction: tx) ?? "0");
+            return await c.ExecuteAsync("UPDATE settings SET value = @next WHERE key = 'counter'", new { next = (value + 1).ToString() }, tx);
+        }))));
+
+        Assert.Equal("8", await Db.Database.ReadAsync(c => c.ExecuteScalarAsync<string>("SELECT value FROM settings WHERE key = 'counter'")));
+    }
 }

@@ -68,6 +68,10 @@ public sealed class TempDatabase(IEmbeddingGenerator<string, Embedding<float>>? 
                 "SELECT CAST(@document AS tsvector)::text", new { document = PostgresDialect.Document(tokens) }));
             Assert.Equal((expected, (long?)tokens.Count), (lexemes, length));
         }
+        // BM25's N and token total, kept by trigger, match the rows.
+        Assert.Equal(
+            await Database.ReadAsync(c => c.QuerySingleAsync<(long, long)>("SELECT COUNT(fts_length), COALESCE(SUM(fts_length), 0) FROM memories")),
+            await Database.ReadAsync(c => c.QuerySingleAsync<(long, long)>("SELECT CAST(SUM(rows) AS BIGINT), CAST(SUM(tokens) AS BIGINT) FROM fts_totals")));
     }
 
     /// <summary>Runs <paramref name="body"/> against this database (set up with other options than a test class's), then deletes it.</summary>

@@ -36,7 +36,7 @@ public sealed class HealthApiTests(DeskFactory desk) : IClassFixture<DeskFactory
         Assert.True(body.GetProperty("ready").GetBoolean());
         var database = body.GetProperty("checks").GetProperty("database");
         Assert.Equal("ok", database.GetProperty("status").GetString());
-        Assert.Contains("sqlite", database.GetProperty("message").GetString());
+        Assert.Contains(TestEngine.IsPostgres ? "postgres" : "sqlite", database.GetProperty("message").GetString());
         var embeddings = body.GetProperty("checks").GetProperty("embeddings");
         Assert.Equal("ok", embeddings.GetProperty("status").GetString());
         Assert.Contains("glove-6b-100d-sif", embeddings.GetProperty("message").GetString());

@@ -3,9 +3,9 @@
 -- session new turns go into; once it has ended (a handoff raised from the thread ends it) the next new turn opens
 -- another. Times are Unix milliseconds.
 CREATE TABLE threads (
-    name       TEXT    PRIMARY KEY,
-    agent_id   TEXT    NOT NULL,
-    session_id TEXT,
+    name       TEXT COLLATE "C"    PRIMARY KEY,
+    agent_id   TEXT COLLATE "C"    NOT NULL,
+    session_id TEXT COLLATE "C",
     created_at BIGINT  NOT NULL,
     updated_at BIGINT  NOT NULL
 );
@@ -14,11 +14,11 @@ CREATE INDEX ix_threads_updated ON threads (updated_at);
 -- One row per turn, keyed by the client's turn id: an upsert rewrites the turn's memory (memory_id) in place.
 -- Channel, role and the turn's time live here too, so a thread's state and timeline need no JSON or tag parsing.
 CREATE TABLE thread_turns (
-    thread    TEXT    NOT NULL REFERENCES threads (name),
-    turn_id   TEXT    NOT NULL,
-    memory_id TEXT    NOT NULL,
-    channel   TEXT    NOT NULL,
-    role      TEXT    NOT NULL,
+    thread    TEXT COLLATE "C"    NOT NULL REFERENCES threads (name),
+    turn_id   TEXT COLLATE "C"    NOT NULL,
+    memory_id TEXT COLLATE "C"    NOT NULL,
+    channel   TEXT COLLATE "C"    NOT NULL,
+    role      TEXT COLLATE "C"    NOT NULL,
     at        BIGINT  NOT NULL,
     PRIMARY KEY (thread, turn_id)
 );
@@ -26,5 +26,5 @@ CREATE INDEX ix_thread_turns_at ON thread_turns (thread, at);
 
 -- The thread a handoff was raised from (and every further handoff of its case), so the thread's open case and
 -- the customer page watching the thread by name can find it.
-ALTER TABLE handoffs ADD COLUMN thread TEXT;
+ALTER TABLE handoffs ADD COLUMN thread TEXT COLLATE "C";
 CREATE INDEX ix_handoffs_thread ON handoffs (thread, created_at);
