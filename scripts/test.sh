@@ -14,12 +14,15 @@ dotnet build AgentDesk.sln -c Debug -nologo -clp:ErrorsOnly || { echo "0 passed,
 format_status=0
 dotnet format AgentDesk.sln --verify-no-changes || { format_status=1; echo "dotnet format: the tree is not formatted; run 'dotnet format AgentDesk.sln'" >&2; }
 
+# The PostgreSQL cluster scripts/postgres.sh keeps in .pg/: the end-to-end crash and several-instance tests use it in
+# the first run, the storage and API suites in the second.
+export AGENTDESK_TEST_POSTGRES="$(cat "$root/.pg/connection-string")"
+
 log="$(mktemp)"
 AGENTDESK_TEST_ENGINE=sqlite dotnet test AgentDesk.sln -c Debug --no-build --nologo --blame-hang-timeout 10m 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
 # The same storage and API behaviour on PostgreSQL: each fixture creates (and drops) a database of its own.
-export AGENTDESK_TEST_POSTGRES="$(cat "$root/.pg/connection-string")"
 for project in tests/AgentDesk.Core.Tests tests/AgentDesk.Web.Tests; do
   AGENTDESK_TEST_ENGINE=postgres dotnet test "$project" -c Debug --no-build --nologo --blame-hang-timeout 10m 2>&1 | tee -a "$log"
   [[ "${PIPESTATUS[0]}" == "0" ]] || status=1
