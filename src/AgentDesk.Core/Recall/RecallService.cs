@@ -229,7 +229,7 @@ public sealed class RecallService(
         if (options.AgentScopedLimit <= 0) return false;
         var p = new DynamicParameters(new { cap = options.AgentScopedLimit + 1 });
         var count = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            $"SELECT COUNT(*) FROM (SELECT 1 FROM memories m WHERE {filter.ToSql(p, nowMs)} LIMIT @cap)", p, cancellationToken: ct));
+            $"SELECT COUNT(*) FROM (SELECT 1 FROM memories m WHERE {filter.ToSql(p, nowMs)} LIMIT @cap) AS scope", p, cancellationToken: ct));
         return count <= options.AgentScopedLimit;
     }
 
