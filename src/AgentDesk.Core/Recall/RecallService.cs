@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Diagnostics;
 using AgentDesk.Core.Memory;
@@ -90,6 +91,12 @@ public sealed class RecallService(
     RecallOptions options, TimeProvider time)
 {
     private const int HandoffCandidates = 10;
+
+    /// <summary>How long an agent found over <see cref="RecallOptions.AgentScopedLimit"/> skips the in-process read (forgetting may shrink it).</summary>
+    private const long LargeAgentRecheckMs = 60_000;
+
+    private readonly DocumentTokens _tokens = new();
+    private readonly ConcurrentDictionary<string, long> _largeAgents = new(StringComparer.Ordinal);
 
     public async Task<RecallResult> RecallAsync(RecallRequest request, CancellationToken ct = default)
     {
@@ -200,18 +207,33 @@ public sealed class RecallService(
         static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
     }
 
-    /// <summary>A small scope (one session, some tags) read whole and scored in process; null when the scope is large.</summary>
+    /// <summary>
+    /// A small scope (one session, some tags, or a small agent) read whole and scored in process; null when the scope
+    /// is large. A plain agent-wide scope is read directly, up to one row over the limit; an agent found larger is
+    /// remembered for <see cref="LargeAgentRecheckMs"/> so that its recalls go straight to the index.
+    /// </summary>
     private async Task<List<Candidate>?> ScopedCandidatesAsync(
         DbConnection connection, MemoryFilter filter, IReadOnlyList<string> terms, float[]? queryVector, long nowMs, Trace trace, CancellationToken ct)
     {
-        if (filter.SessionId is null && filter.Tags.Count == 0 && !await SmallAgentAsync(connection, filter, nowMs, ct)) return null;
-        var p = new DynamicParameters(new { limit = options.ScopedLimit + 1 });
+        var plainAgent = !filter.HasPredicateBeyondAgent;
+        int limit;
+        if (filter.SessionId is not null || filter.Tags.Count > 0) limit = options.ScopedLimit;
+        else if (options.AgentScopedLimit <= 0) return null;
+        else if (plainAgent && _largeAgents.TryGetValue(filter.AgentId, out var recheckAt) && recheckAt > nowMs) return null;
+        else if (!plainAgent && !await SmallScopeAsync(connection, filter, nowMs, ct)) return null;
+        else limit = options.AgentScopedLimit;
+
+        var p = new DynamicParameters(new { limit = limit + 1 });
         var rows = (await connection.QueryAsync<MemoryRow>(new CommandDefinition(
             $"SELECT {MemoryStore.Columns}{(queryVector is null ? "" : ", m.embedding")} FROM memories m WHERE {filter.ToSql(p, nowMs)} LIMIT @limit",
             p, cancellationToken: ct))).AsList();
-        if (rows.Count > options.ScopedLimit) return null;
+        if (rows.Count > limit)
+        {
+            if (plainAgent) _largeAgents[filter.AgentId] = nowMs + LargeAgentRecheckMs;
+            return null;
+        }
         trace.Path = "scoped";
-        var textScores = terms.Count > 0 ? LocalBm25.Score(terms, rows.Select(r => LexicalTokenizer.Tokens(r.Content)).ToList()) : null;
+        var textScores = terms.Count > 0 ? LocalBm25.Score(terms, rows.Select(r => _tokens.Of(r.Seq, r.Content)).ToList()) : null;
         var candidates = rows.Select((r, i) =>
         {
             var text = textScores is null || textScores[i] <= 0 ? (double?)null : textScores[i];
@@ -223,10 +245,9 @@ public sealed class RecallService(
         return candidates;
     }
 
-    /// <summary>Whether the agent-wide scope holds at most <see cref="RecallOptions.AgentScopedLimit"/> memories (an index-bounded count).</summary>
-    private async Task<bool> SmallAgentAsync(DbConnection connection, MemoryFilter filter, long nowMs, CancellationToken ct)
+    /// <summary>Whether a filtered agent-wide scope holds at most <see cref="RecallOptions.AgentScopedLimit"/> memories (an index-bounded count).</summary>
+    private async Task<bool> SmallScopeAsync(DbConnection connection, MemoryFilter filter, long nowMs, CancellationToken ct)
     {
-        if (options.AgentScopedLimit <= 0) return false;
         var p = new DynamicParameters(new { cap = options.AgentScopedLimit + 1 });
         var count = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             $"SELECT COUNT(*) FROM (SELECT 1 FROM memories m WHERE {filter.ToSql(p, nowMs)} LIMIT @cap) AS scope", p, cancellationToken: ct));

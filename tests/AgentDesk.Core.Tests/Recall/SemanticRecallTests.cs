@@ -163,6 +163,35 @@ public sealed class SemanticRecallTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Recall_AgentFoundLarge_UsesTheIndexesUntilRecheckedAMinuteLater()
+    {
+        await new TempDatabase(_model) { RecallOptions = new RecallOptions { AgentScopedLimit = 2 } }.UseAsync(async db =>
+        {
+            var ids = new List<string>();
+            for (var i = 0; i < 3; i++)
+                ids.Add((await db.Memories.StoreAsync(new NewMemory
+                {
+                    AgentId = "bot",
+                    Content = $"invoice {i}",
+                    MemoryType = i == 0 ? MemoryTypes.Semantic : MemoryTypes.Episodic,
+                })).Memory.Id);
+            RecallRequest Ask(MemoryFilter filter) => new() { Filter = filter, Query = "invoice", Explain = true };
+            var plain = new MemoryFilter { AgentId = "bot" };
+
+            Assert.Equal("index", (await db.Recall.RecallAsync(Ask(plain))).Explanation!.Path);
+            // A narrower filter is counted, not judged by the agent's size.
+            Assert.Equal("scoped", (await db.Recall.RecallAsync(Ask(plain with { MemoryType = MemoryTypes.Semantic }))).Explanation!.Path);
+
+            await db.Memories.DeleteAsync(new MemoryFilter { AgentId = "bot", Ids = [ids[2]] });
+            Assert.Equal("index", (await db.Recall.RecallAsync(Ask(plain))).Explanation!.Path);
+            db.Clock.Advance(TimeSpan.FromSeconds(61));
+            var rechecked = await db.Recall.RecallAsync(Ask(plain));
+            Assert.Equal("scoped", rechecked.Explanation!.Path);
+            Assert.Equal(2, rechecked.Hits.Count);
+        });
+    }
+
+    [Fact]
     public async Task Recall_ScopeLargerThanTheLimit_UsesTheIndexes()
     {
         await new TempDatabase(_model) { RecallOptions = new RecallOptions { ScopedLimit = 2 } }.UseAsync(async db =>
