@@ -163,7 +163,7 @@ public static class ServiceSetup
         services.AddHostedService<StartupService>();
         // The environment variable wins over configuration files, as operators expect for secrets.
         var rootKey = Environment.GetEnvironmentVariable("AGENTDESK_ROOT_API_KEY") is { Length: > 0 } fromEnv ? fromEnv : config["AgentDesk:RootApiKey"];
-        services.AddSingleton(sp => new ApiKeyStore(sp.GetRequiredService<DeskDatabase>(), sp.GetRequiredService<TimeProvider>(), rootKey));
+        services.AddSingleton(sp => new ApiKeyStore(sp.GetRequiredService<DeskDatabase>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<DeskEvents>(), rootKey));
         services.AddSingleton<AuditLog>();
         services.AddSingleton<ApiKeyUsage>();
         services.AddHostedService(sp => sp.GetRequiredService<ApiKeyUsage>());

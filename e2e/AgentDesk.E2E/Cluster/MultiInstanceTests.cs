@@ -83,6 +83,31 @@ public sealed class MultiInstanceTests(ClusterFixture fixture, ITestOutputHelper
     }
 
     [Fact]
+    public async Task KeyRevokedThroughA_IsRefusedByBWithinSeconds_NotAfterBsKeyCacheExpires()
+    {
+        var b = await fixture.SecondAsync();
+        var created = await CaseApi.OkAsync(await App.Client.PostAsJsonAsync("v1/admin/keys", new { name = CaseApi.NewName("key"), scopes = new[] { "read" } }), HttpStatusCode.Created);
+        var id = created.GetProperty("key").GetProperty("id").GetString()!;
+        using var bot = new HttpClient { BaseAddress = b.BaseAddress };
+        bot.DefaultRequestHeaders.Authorization = new("Bearer", created.GetProperty("secret").GetString());
+        using (var first = await bot.GetAsync("v1/agents")) Assert.Equal(HttpStatusCode.OK, first.StatusCode); // B caches the key (30 s)
+
+        using (var revoked = await App.Client.DeleteAsync($"v1/admin/keys/{id}")) Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+
+        // B hears the revocation through LISTEN/NOTIFY; its key cache alone would accept the key for up to 30 s more.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        HttpStatusCode status;
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        do
+        {
+            using var response = await bot.GetAsync("v1/agents");
+            status = response.StatusCode;
+        }
+        while (status == HttpStatusCode.OK && DateTime.UtcNow < deadline && await poll.WaitForNextTickAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+    }
+
+    [Fact]
     public async Task ClaimsRacedThroughBothInstances_HaveExactlyOneWinner()
     {
         var b = await fixture.SecondAsync();

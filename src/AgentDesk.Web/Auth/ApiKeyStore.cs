@@ -15,13 +15,35 @@ namespace AgentDesk.Web.Auth;
 /// fast hash is the right one — there is nothing to brute-force). The bootstrap root key comes from
 /// configuration and is compared by hash too.
 /// </summary>
-public sealed class ApiKeyStore(DeskDatabase database, TimeProvider time, string? rootKey)
+public sealed class ApiKeyStore
 {
+    /// <summary>The <see cref="DeskChange.Kind"/> a revocation publishes: every instance drops its cached keys on it.</summary>
+    public const string KeysChanged = "api-keys";
+
+    private readonly DeskDatabase _database;
+    private readonly TimeProvider _time;
+    private readonly DeskEvents _events;
+    // Bumped whenever the cache is dropped: a key read before a revocation must not be cached after it.
+    private long _generation;
+
+    public ApiKeyStore(DeskDatabase database, TimeProvider time, DeskEvents events, string? rootKey)
+    {
+        _database = database;
+        _time = time;
+        _events = events;
+        _rootHash = string.IsNullOrEmpty(rootKey) ? null : Hash(rootKey);
+        // Another instance's revocation arrives through the fan-out (PostgreSQL LISTEN/NOTIFY), this one's directly.
+        _events.Changed += change =>
+        {
+            if (change.Kind == KeysChanged) DropCache();
+        };
+    }
+
     /// <param name="LastUsedAt">Seconds; when its last counted use was written (see <see cref="ApiKeyUsage"/>), so up to one interval behind.</param>
     public sealed record KeyInfo(string Id, string Name, string Prefix, IReadOnlyList<string> Scopes, IReadOnlyList<string>? AgentIds, long CreatedAt, long? RevokedAt, long? LastUsedAt = null);
 
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
-    private readonly string? _rootHash = string.IsNullOrEmpty(rootKey) ? null : Hash(rootKey);
+    private readonly string? _rootHash;
     private readonly ConcurrentDictionary<string, (ApiCaller? Caller, DateTimeOffset Until)> _cache = new();
 
     public bool HasRootKey => _rootHash is not null;
@@ -35,14 +57,16 @@ public sealed class ApiKeyStore(DeskDatabase database, TimeProvider time, string
         if (_rootHash is not null && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(hash), Encoding.ASCII.GetBytes(_rootHash)))
             return new ApiCaller(RootKeyId, "root (configuration)", new HashSet<string>(Scopes.All), null);
 
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         if (_cache.TryGetValue(hash, out var hit) && hit.Until > now) return hit.Caller;
-        var row = await database.ReadAsync(connection => connection.QuerySingleOrDefaultAsync<KeyRow>(new CommandDefinition(
+        var generation = Interlocked.Read(ref _generation);
+        var row = await _database.ReadAsync(connection => connection.QuerySingleOrDefaultAsync<KeyRow>(new CommandDefinition(
             "SELECT id, name, scopes, agent_ids FROM api_keys WHERE key_hash = @hash AND revoked_at IS NULL", new { hash }, cancellationToken: ct)), ct);
         var caller = row is null ? null : new ApiCaller(row.Id, row.Name,
             new HashSet<string>(JsonSerializer.Deserialize<List<string>>(row.Scopes) ?? []),
             row.AgentIds is null ? null : new HashSet<string>(JsonSerializer.Deserialize<List<string>>(row.AgentIds) ?? []));
         _cache[hash] = (caller, now + CacheFor);
+        if (Interlocked.Read(ref _generation) != generation) _cache.TryRemove(hash, out _);
         return caller;
     }
 
@@ -60,9 +84,9 @@ public sealed class ApiKeyStore(DeskDatabase database, TimeProvider time, string
         scopes = scopes.Distinct().ToList();
         agentIds = agentIds?.Select(a => MemoryRules.AgentId(a, "agent_ids[]")).Distinct().ToList();
         var secret = "adk_" + Base64Url(RandomNumberGenerator.GetBytes(32));
-        var key = new KeyInfo(MemoryStore.NewId("key"), name, secret[..10], scopes, agentIds, time.GetUtcNow().ToUnixTimeSeconds(), null);
-        var atMs = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await database.WriteAsync(async (connection, tx) =>
+        var key = new KeyInfo(MemoryStore.NewId("key"), name, secret[..10], scopes, agentIds, _time.GetUtcNow().ToUnixTimeSeconds(), null);
+        var atMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        await _database.WriteAsync(async (connection, tx) =>
         {
             await connection.ExecuteAsync(new CommandDefinition("""
                 INSERT INTO api_keys (id, name, prefix, key_hash, scopes, agent_ids, created_at)
@@ -84,14 +108,14 @@ public sealed class ApiKeyStore(DeskDatabase database, TimeProvider time, string
     }
 
     public async Task<IReadOnlyList<KeyInfo>> ListAsync(CancellationToken ct = default) =>
-        (await database.ReadAsync(connection => connection.QueryAsync<KeyRow>(new CommandDefinition(
+        (await _database.ReadAsync(connection => connection.QueryAsync<KeyRow>(new CommandDefinition(
             "SELECT id, name, prefix, scopes, agent_ids, created_at, revoked_at, last_used_at FROM api_keys ORDER BY created_at", cancellationToken: ct)), ct))
         .Select(r => r.ToInfo()).ToList();
 
     public async Task<bool> RevokeAsync(string id, CancellationToken ct = default)
     {
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var revoked = await database.WriteAsync(async (connection, tx) =>
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var revoked = await _database.WriteAsync(async (connection, tx) =>
         {
             var name = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
                 "UPDATE api_keys SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL RETURNING name", new { id, now }, tx, cancellationToken: ct));
@@ -99,9 +123,16 @@ public sealed class ApiKeyStore(DeskDatabase database, TimeProvider time, string
             await AuditLog.AddAsync(connection, tx, now, AuditActor.Current, AuditActions.KeyRevoked, id, new { name }, ct);
             return true;
         }, ct);
-        // A revoked key stops working on this instance at once; other instances within CacheFor.
-        _cache.Clear();
+        // A revoked key stops working at once, here and (through the fan-out) on every other instance.
+        if (revoked) _events.Publish(new DeskChange(KeysChanged, ""));
+        DropCache();
         return revoked;
+    }
+
+    private void DropCache()
+    {
+        Interlocked.Increment(ref _generation);
+        _cache.Clear();
     }
 
     private static string Hash(string secret) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));

@@ -1,6 +1,11 @@
 using System.Net;
 using System.Text.Json;
+using AgentDesk.Core;
+using AgentDesk.Core.Storage;
+using AgentDesk.Web.Auth;
 using AgentDesk.Web.Tests.Support;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentDesk.Web.Tests.Api;
 
@@ -78,6 +83,23 @@ public sealed class KeysApiTests(DeskFactory desk) : IClassFixture<DeskFactory>
         await (await client.GetAsync("/v1/agents")).AssertErrorAsync(401, "INVALID_API_KEY");
         var listed = Assert.Single((await ListAsync()).EnumerateArray(), k => k.GetProperty("id").GetString() == id);
         Wire.AssertNow(listed.GetProperty("revoked_at"));
+    }
+
+    [Fact]
+    public async Task KeyRevokedByAnotherInstance_IsRefusedHereAsSoonAsItsChangeArrives()
+    {
+        var created = await (await _api.PostJsonAsync("/v1/admin/keys", new { name = "revoked elsewhere", scopes = new[] { "read" } })).OkAsync(HttpStatusCode.Created);
+        var id = created.GetProperty("key").GetProperty("id").GetString()!;
+        var client = desk.WithKey(created.GetProperty("secret").GetString()!);
+        await (await client.GetAsync("/v1/agents")).OkAsync(); // now cached here
+
+        // What another instance's revocation looks like from this one: the row changes, then its change arrives.
+        await desk.Services.GetRequiredService<DeskDatabase>().WriteAsync((connection, tx) => connection.ExecuteAsync(
+            "UPDATE api_keys SET revoked_at = 1 WHERE id = @id", new { id }, tx));
+        await (await client.GetAsync("/v1/agents")).OkAsync(); // the cache still answers
+        desk.Services.GetRequiredService<DeskEvents>().Deliver(new DeskChange(ApiKeyStore.KeysChanged, ""));
+
+        await (await client.GetAsync("/v1/agents")).AssertErrorAsync(401, "INVALID_API_KEY");
     }
 
     [Fact]
