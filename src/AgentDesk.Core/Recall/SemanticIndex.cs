@@ -13,7 +13,8 @@ namespace AgentDesk.Core.Recall;
 /// Vectors are computed before a write (outside the transaction, so a slow model never holds the
 /// write gate), persisted with the memory, and never recomputed on restart: the index is rebuilt
 /// from the stored vectors. New rows reach the index by tailing <c>seq</c> whenever the change feed
-/// says memories changed (whoever wrote them); updates and deletes are applied by their writers.
+/// says memories changed (whoever wrote them), looking back for rows that committed late where several
+/// instances write; updates and deletes are applied by their writers (on their own instance only).
 /// A stale entry is harmless — every candidate is re-read through the recall's SQL filter.
 /// </summary>
 public sealed class SemanticIndex : IDisposable
@@ -22,6 +23,13 @@ public sealed class SemanticIndex : IDisposable
     public const string ClientModel = "client";
 
     private const int LoadChunk = 20_000;
+
+    /// <summary>
+    /// How many seqs below the tail a catch-up looks at again, on an engine where rows commit late
+    /// (<see cref="ISqlDialect.LateCommits"/>): another instance's memory can get its seq before ours and commit after
+    /// the tail passed it. Two instances storing 500 memories a second each leave it two seconds.
+    /// </summary>
+    private const int LateCommitLookback = 2_000;
 
     private readonly DeskDatabase _database;
     private readonly DeskEvents _events;
@@ -132,6 +140,7 @@ public sealed class SemanticIndex : IDisposable
                 if (rows.Count > 0) _lastSeq = rows[^1].Seq;
                 if (rows.Count < LoadChunk) break;
             }
+            if (_database.Dialect.LateCommits) await LoadLateCommitsAsync(ct);
         }
         catch
         {
@@ -142,6 +151,25 @@ public sealed class SemanticIndex : IDisposable
         {
             _catchUpGate.Release();
         }
+    }
+
+    /// <summary>Loads the vectors of rows below the tail that committed after it passed them (see <see cref="LateCommitLookback"/>).</summary>
+    private async Task LoadLateCommitsAsync(CancellationToken ct)
+    {
+        var rows = await _database.ReadAsync(async connection =>
+        {
+            var seqs = (await connection.QueryAsync<long>(new CommandDefinition("""
+                SELECT seq FROM memories
+                WHERE seq > @from AND seq <= @last AND embedding IS NOT NULL AND embedding_model IN (@model, @client)
+                """, new { from = _lastSeq - LateCommitLookback, last = _lastSeq, model = ModelId, client = ClientModel }, cancellationToken: ct)))
+                .Where(seq => _index?.Contains(seq) != true).ToList();
+            if (seqs.Count == 0) return [];
+            var p = new DynamicParameters();
+            return (await connection.QueryAsync<VectorRow>(new CommandDefinition(
+                $"SELECT seq, agent_id, created_at, embedding, embedding_model FROM memories WHERE {SqlList.In("seq", "late", seqs, p)}",
+                p, cancellationToken: ct))).AsList();
+        }, ct);
+        foreach (var row in rows) Upsert(row.AgentId, row.Seq, row.CreatedAt, MemoryMarshal.Cast<byte, float>(row.Embedding));
     }
 
     /// <summary>Puts one vector in the index (creating it at the model's dimension on first use).</summary>

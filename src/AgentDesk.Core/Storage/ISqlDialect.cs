@@ -18,6 +18,12 @@ public interface ISqlDialect
     /// <summary>True when the engine allows one writer at a time and writes should queue in process.</summary>
     bool SerializeWrites { get; }
 
+    /// <summary>
+    /// True when a row can commit after a row with a higher <c>seq</c> (several instances writing at once), so a
+    /// reader tailing <c>seq</c> must look back for late ones; false when one process writes in seq order.
+    /// </summary>
+    bool LateCommits { get; }
+
     DbConnection CreateConnection();
 
     /// <summary>Closes the idle pooled connections of <paramref name="connection"/>'s pool (one was found broken).</summary>

@@ -41,6 +41,9 @@ public sealed class PostgresDialect : ISqlDialect
     // 12 attempts in a row (measured in the crash test). Across instances the retry in DeskDatabase settles the rest.
     public bool SerializeWrites => true;
 
+    // Each instance queues its own writers, but two instances commit side by side: seq order is not commit order.
+    public bool LateCommits => true;
+
     public DbConnection CreateConnection() => new NpgsqlConnection(ConnectionString);
 
     public void DiscardPool(DbConnection connection) => NpgsqlConnection.ClearPool((NpgsqlConnection)connection);

@@ -39,6 +39,9 @@ public sealed class SqliteDialect : ISqlDialect
     public string MigrationsFolder => "Sqlite";
     public bool SerializeWrites => true;
 
+    // One process owns the file and queues its writers, so rows commit in seq order.
+    public bool LateCommits => false;
+
     public static SqliteDialect ForFile(string path, bool fullSync = false)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));

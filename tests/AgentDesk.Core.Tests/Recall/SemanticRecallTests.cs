@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using AgentDesk.Core;
 using AgentDesk.Core.Memory;
 using AgentDesk.Core.Recall;
 using AgentDesk.Core.Tests.Support;
@@ -126,6 +128,28 @@ public sealed class SemanticRecallTests : IAsyncLifetime
             Assert.Equal(1, db.Semantic.IndexedCount);
             Assert.Equal(kept.Id, Assert.Single((await db.Recall.RecallAsync(ask)).Hits).Memory.Id);
         });
+    }
+
+    [PostgresFact]
+    public async Task VectorIndex_RowCommittedBelowItsTail_IsLoadedOnTheNextCatchUp()
+    {
+        // What another instance's slower transaction looks like from here: its memory took a seq before ours and
+        // commits after this index has passed ours.
+        var late = await _db.Database.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT nextval(pg_get_serial_sequence('memories', 'seq'))"));
+        await Store("router keeps dropping");
+        var query = (await _db.Semantic.EmbedQueryAsync("refund", default))!;
+        Assert.Single(await _db.Semantic.SearchAsync("bot", query, 10, long.MinValue, long.MaxValue, default));
+
+        var prepared = (await _db.Memories.PrepareAsync([new NewMemory { AgentId = "bot", Content = "I want my money back" }]))[0];
+        await _db.Database.WriteAsync((c, tx) => c.ExecuteAsync("""
+            INSERT INTO memories (seq, id, agent_id, content, memory_type, importance, tags, created_at, last_accessed_at, embedding, embedding_model)
+            VALUES (@late, 'mem_late', 'bot', @Content, 'episodic', 0.5, '[]', 0, 0, @embedding, @EmbeddingModel)
+            """, new { late, prepared.Content, embedding = MemoryMarshal.AsBytes(prepared.Embedding.AsSpan()).ToArray(), prepared.EmbeddingModel }, tx));
+        _db.Events.Deliver(new DeskChange("memory", "bot"));
+
+        var matches = await _db.Semantic.SearchAsync("bot", query, 10, long.MinValue, long.MaxValue, default);
+        Assert.Equal(2, matches.Count);
+        Assert.Contains(matches, m => m.Seq == late);
     }
 
     [Fact]

@@ -94,6 +94,19 @@ public sealed class VectorIndex
         }
     }
 
+    public bool Contains(long seq)
+    {
+        _gate.EnterReadLock();
+        try
+        {
+            return _locations.ContainsKey(seq);
+        }
+        finally
+        {
+            _gate.ExitReadLock();
+        }
+    }
+
     /// <returns>False when <paramref name="seq"/> was not indexed.</returns>
     public bool Remove(long seq)
     {
