@@ -342,6 +342,25 @@ internal class MemoryRow
     /// <summary>Read only by recall, when it scores the semantic signal.</summary>
     public byte[]? Embedding { get; set; }
 
+    /// <summary>A row of <see cref="MemoryStore.Columns"/> (then the embedding, when <paramref name="withEmbedding"/>) from a row reader.</summary>
+    public static MemoryRow Read(IRowReader reader, bool withEmbedding) => new()
+    {
+        Seq = reader.GetInt64(0),
+        Id = reader.GetString(1),
+        AgentId = reader.GetString(2),
+        Content = reader.GetString(3),
+        MemoryType = reader.GetString(4),
+        Importance = reader.GetDouble(5),
+        Tags = reader.GetString(6),
+        SessionId = reader.IsNull(7) ? null : reader.GetString(7),
+        Metadata = reader.IsNull(8) ? null : reader.GetString(8),
+        CreatedAt = reader.GetInt64(9),
+        LastAccessedAt = reader.GetInt64(10),
+        AccessCount = reader.GetInt64(11),
+        ExpiresAt = reader.IsNull(12) ? null : reader.GetInt64(12),
+        Embedding = withEmbedding && !reader.IsNull(13) ? reader.GetBytes(13) : null,
+    };
+
     public Memory ToMemory() => new()
     {
         Seq = Seq,

@@ -223,10 +223,17 @@ public sealed class RecallService(
         else if (!plainAgent && !await SmallScopeAsync(connection, filter, nowMs, ct)) return null;
         else limit = options.AgentScopedLimit;
 
-        var p = new DynamicParameters(new { limit = limit + 1 });
-        var rows = (await connection.QueryAsync<MemoryRow>(new CommandDefinition(
+        var p = new DynamicParameters();
+        p.Add("limit", limit + 1);
+        // Read through the engine's row reader, not Dapper: on SQLite the statement API costs a fraction of ADO.NET's
+        // per-value checks, and a small agent's recall reads every row of it.
+        var rows = new List<MemoryRow>();
+        using (var reader = IRowReader.Open(connection,
             $"SELECT {MemoryStore.Columns}{(queryVector is null ? "" : ", m.embedding")} FROM memories m WHERE {filter.ToSql(p, nowMs)} LIMIT @limit",
-            p, cancellationToken: ct))).AsList();
+            [.. p.ParameterNames.Select(name => ("@" + name, p.Get<object?>(name)))]))
+        {
+            while (reader.Read()) rows.Add(MemoryRow.Read(reader, withEmbedding: queryVector is not null));
+        }
         if (rows.Count > limit)
         {
             if (plainAgent) _largeAgents[filter.AgentId] = nowMs + LargeAgentRecheckMs;

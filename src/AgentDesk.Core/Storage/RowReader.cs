@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace AgentDesk.Core.Storage;
 
 /// <summary>
-/// A forward-only reader for the few queries that read a hundred thousand rows (the analytics report): over SQLite,
+/// A forward-only reader for the queries that read many rows (the analytics report, recall of a small scope): over SQLite,
 /// <see cref="SqliteRowReader"/> reads the statement API directly (ADO.NET's checks cost several times SQLite's own
 /// work); over another engine, <see cref="DataRowReader"/> reads its ADO.NET data reader. Parameters are bound by name.
 /// </summary>
@@ -12,8 +12,10 @@ public interface IRowReader : IDisposable
 {
     bool Read();
     long GetInt64(int column);
+    double GetDouble(int column);
     bool IsNull(int column);
     string GetString(int column);
+    byte[] GetBytes(int column);
 
     /// <summary>
     /// A text value that repeats across rows (a queue, a reason), looked up in <paramref name="names"/> (an ordinal
@@ -48,8 +50,10 @@ public sealed class DataRowReader : IRowReader
 
     public bool Read() => _reader.Read();
     public long GetInt64(int column) => _reader.GetInt64(column);
+    public double GetDouble(int column) => _reader.GetDouble(column);
     public bool IsNull(int column) => _reader.IsDBNull(column);
     public string GetString(int column) => _reader.GetString(column);
+    public byte[] GetBytes(int column) => _reader.GetFieldValue<byte[]>(column);
 
     public string GetName(int column, Dictionary<string, string> names)
     {

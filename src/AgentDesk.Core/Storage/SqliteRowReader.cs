@@ -28,6 +28,7 @@ public sealed class SqliteRowReader : IRowReader
                 null => raw.sqlite3_bind_null(_statement, index),
                 long l => raw.sqlite3_bind_int64(_statement, index, l),
                 int i => raw.sqlite3_bind_int64(_statement, index, i),
+                double d => raw.sqlite3_bind_double(_statement, index, d),
                 string s => raw.sqlite3_bind_text(_statement, index, s),
                 _ => throw new ArgumentException($"cannot bind a {value.GetType().Name} to {name}", nameof(parameters)),
             });
@@ -42,6 +43,10 @@ public sealed class SqliteRowReader : IRowReader
     };
 
     public long GetInt64(int column) => raw.sqlite3_column_int64(_statement, column);
+
+    public double GetDouble(int column) => raw.sqlite3_column_double(_statement, column);
+
+    public byte[] GetBytes(int column) => raw.sqlite3_column_blob(_statement, column).ToArray();
 
     public bool IsNull(int column) => raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL;
 
