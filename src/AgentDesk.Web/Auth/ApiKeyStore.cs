@@ -123,9 +123,9 @@ public sealed class ApiKeyStore
             await AuditLog.AddAsync(connection, tx, now, AuditActor.Current, AuditActions.KeyRevoked, id, new { name }, ct);
             return true;
         }, ct);
-        // A revoked key stops working at once, here and (through the fan-out) on every other instance.
+        // A revoked key stops working at once: the change drops this instance's cache (its own subscription) and,
+        // through the fan-out, every other instance's.
         if (revoked) _events.Publish(new DeskChange(KeysChanged, ""));
-        DropCache();
         return revoked;
     }
 
