@@ -5,19 +5,26 @@ namespace AgentDesk.Core.Storage;
 
 /// <summary>
 /// Opens configured connections and runs write units in one Serializable transaction each. On SQLite, writers
-/// queue in process (one writer is all the engine allows) so they never spin on SQLITE_BUSY. On an engine that
+/// queue in process for one writer thread (<see cref="WriterThread"/>; one writer is all the engine allows), so they
+/// never spin on SQLITE_BUSY. On an engine that
 /// runs writers side by side (PostgreSQL), a transaction the engine aborts to keep them serializable (SQLSTATE
 /// 40001, or a deadlock, 40P01) is run again from the start after a short random pause, a bounded number of times:
 /// concurrent writers then behave as if they had queued. A write unit must therefore only touch the database
 /// before it returns; whatever else it causes (events, caches) belongs after <c>WriteAsync</c>.
 /// </summary>
-public sealed class DeskDatabase(ISqlDialect dialect)
+public sealed class DeskDatabase
 {
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly WriterThread? _writer;
+
+    public DeskDatabase(ISqlDialect dialect)
+    {
+        Dialect = dialect;
+        if (dialect.SerializeWrites) _writer = new WriterThread($"AgentDesk {dialect.Name} writer", OpenAsync);
+    }
 
     static DeskDatabase() => Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
 
-    public ISqlDialect Dialect { get; } = dialect;
+    public ISqlDialect Dialect { get; }
 
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {
@@ -58,9 +65,16 @@ public sealed class DeskDatabase(ISqlDialect dialect)
         return await work(connection);
     }
 
-    /// <summary>Runs <paramref name="work"/> in one transaction; it is durable when this returns.</summary>
-    public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct = default) =>
-        InWriterTurnAsync(connection => InTransactionAsync(connection, work, ct), ct);
+    /// <summary>
+    /// Runs <paramref name="work"/> in one transaction; it is durable when this returns. On an engine with one writer the
+    /// transaction may be shared with the units queued alongside (<see cref="WriterThread"/>), which changes nothing a
+    /// unit can observe: if any of them fails, each runs again in a transaction of its own.
+    /// </summary>
+    public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct = default)
+    {
+        Task<T> Alone(DbConnection connection) => InTransactionAsync(connection, work, ct);
+        return _writer is null ? InConnectionAsync(Alone, ct) : _writer.RunAsync(work, Alone, ct);
+    }
 
     /// <summary>
     /// Runs <paramref name="first"/> and then <paramref name="then"/> as two transactions, one after the other in the
@@ -68,26 +82,20 @@ public sealed class DeskDatabase(ISqlDialect dialect)
     /// if the second fails. One turn instead of two keeps a two-phase write from queueing twice behind other writers.
     /// </summary>
     public Task<T2> WriteInTwoPhasesAsync<T1, T2>(
-        Func<DbConnection, DbTransaction, Task<T1>> first, Func<T1, DbConnection, DbTransaction, Task<T2>> then, CancellationToken ct = default) =>
-        InWriterTurnAsync(async connection =>
+        Func<DbConnection, DbTransaction, Task<T1>> first, Func<T1, DbConnection, DbTransaction, Task<T2>> then, CancellationToken ct = default)
+    {
+        async Task<T2> Turn(DbConnection connection)
         {
             var done = await InTransactionAsync(connection, first, ct);
             return await InTransactionAsync(connection, (c, tx) => then(done, c, tx), ct);
-        }, ct);
+        }
+        return _writer is null ? InConnectionAsync(Turn, ct) : _writer.RunAloneAsync(Turn, ct);
+    }
 
-    private async Task<T> InWriterTurnAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken ct)
+    private async Task<T> InConnectionAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken ct)
     {
-        var serialize = Dialect.SerializeWrites;
-        if (serialize) await _writeGate.WaitAsync(ct);
-        try
-        {
-            await using var connection = await OpenAsync(ct);
-            return await work(connection);
-        }
-        finally
-        {
-            if (serialize) _writeGate.Release();
-        }
+        await using var connection = await OpenAsync(ct);
+        return await work(connection);
     }
 
     /// <summary>How many times a write unit runs at most before its serialization failure reaches the caller.</summary>

@@ -64,4 +64,108 @@ public sealed class DeskDatabaseTests : DatabaseTest
 
         Assert.Equal("8", await Db.Database.ReadAsync(c => c.ExecuteScalarAsync<string>("SELECT value FROM settings WHERE key = 'counter'")));
     }
+
+    /// <summary>
+    /// Holds the writer with a unit that waits on <paramref name="release"/>, and returns once that unit runs: units
+    /// queued from then on wait together, and on SQLite are taken as one group when it is released.
+    /// </summary>
+    private async Task<Task> HoldWriterAsync(Task release)
+    {
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = Db.Database.WriteAsync(async (c, tx) =>
+        {
+            holding.SetResult();
+            await release;
+            return 0;
+        });
+        await holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        return held;
+    }
+
+    [SqliteOnlyFact("PostgreSQL runs writers side by side; only the in-process writer queue groups them")]
+    public async Task Write_UnitsQueuedTogether_ShareOneTransaction_AndAllCommit()
+    {
+        var release = new TaskCompletionSource();
+        var held = await HoldWriterAsync(release.Task);
+        var writes = Enumerable.Range(0, 6).Select(i => Db.Database.WriteAsync(async (c, tx) =>
+        {
+            await InsertAsync(c, tx, $"grouped-{i}");
+            return tx;
+        })).ToList();
+
+        release.SetResult();
+        await held;
+        var transactions = await Task.WhenAll(writes);
+
+        Assert.Single(transactions.Distinct());
+        for (var i = 0; i < 6; i++) Assert.Equal(1, await CountAsync($"grouped-{i}"));
+    }
+
+    [Fact]
+    public async Task Write_OneUnitFailsAmongQueuedOnes_OnlyItsCallerSeesTheFailure_AndOnlyItsWritesAreUndone()
+    {
+        var release = new TaskCompletionSource();
+        var held = await HoldWriterAsync(release.Task);
+        var runs = new int[5];
+        var writes = Enumerable.Range(0, 5).Select(i => Db.Database.WriteAsync(async (c, tx) =>
+        {
+            Interlocked.Increment(ref runs[i]);
+            await InsertAsync(c, tx, $"unit-{i}");
+            if (i == 2) throw new InvalidOperationException("unit 2 failed");
+            return i;
+        })).ToList();
+
+        release.SetResult();
+        await held;
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => writes[2]);
+        Assert.Equal("unit 2 failed", failure.Message);
+        foreach (var i in new[] { 0, 1, 3, 4 })
+        {
+            Assert.Equal(i, await writes[i]);
+            Assert.Equal(1, await CountAsync($"unit-{i}"));
+        }
+        Assert.Equal(0, await CountAsync("unit-2"));
+        // Each unit wrote its row once whether or not it ran twice (in the group, then alone).
+        Assert.All(runs, n => Assert.InRange(n, 1, 2));
+    }
+
+    private static readonly AsyncLocal<string?> Caller = new();
+
+    [Fact]
+    public async Task Write_QueuedUnits_EachRunsInItsCallersExecutionContext()
+    {
+        var release = new TaskCompletionSource();
+        var held = await HoldWriterAsync(release.Task);
+        // Queued one after the other from this flow, each with the caller value set just before.
+        var writes = Enumerable.Range(0, 4).Select(i =>
+        {
+            Caller.Value = $"caller-{i}";
+            return Db.Database.WriteAsync((c, tx) => Task.FromResult(Caller.Value));
+        }).ToList();
+
+        release.SetResult();
+        await held;
+
+        Assert.Equal(["caller-0", "caller-1", "caller-2", "caller-3"], await Task.WhenAll(writes));
+    }
+
+    [Fact]
+    public async Task Write_CancelledWhileQueued_IsCancelledAndWritesNothing_TheOthersCommit()
+    {
+        var release = new TaskCompletionSource();
+        var held = await HoldWriterAsync(release.Task);
+        using var cancel = new CancellationTokenSource();
+        var cancelled = Db.Database.WriteAsync((c, tx) => InsertAsync(c, tx, "cancelled"), cancel.Token);
+        var kept = Db.Database.WriteAsync((c, tx) => InsertAsync(c, tx, "kept"));
+
+        cancel.Cancel();
+        release.SetResult();
+        await held;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        Assert.Equal(1, await kept);
+        Assert.Equal(0, await CountAsync("cancelled"));
+        Assert.Equal(1, await CountAsync("kept"));
+    }
 }
