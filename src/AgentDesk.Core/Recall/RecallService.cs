@@ -96,6 +96,7 @@ public sealed class RecallService(
     private const long LargeAgentRecheckMs = 60_000;
 
     private readonly DocumentTokens _tokens = new();
+    private readonly AgentScopeCache _scopes = new();
     private readonly ConcurrentDictionary<string, long> _largeAgents = new(StringComparer.Ordinal);
 
     public async Task<RecallResult> RecallAsync(RecallRequest request, CancellationToken ct = default)
@@ -143,6 +144,7 @@ public sealed class RecallService(
                 : null;
             return new RecallHit(c.Memory, r.Score, r.SmartScore, c.Text, c.Vector, explanation);
         }).ToList();
+        if (trace.AccessStatisticsStale && hits.Count > 0) hits = await WithCurrentAccessAsync(hits, ct);
         access.Record(hits.Select(h => h.Memory.Seq));
 
         var explain = request.Explain
@@ -208,6 +210,37 @@ public sealed class RecallService(
     }
 
     /// <summary>
+    /// Up to <paramref name="limit"/> + 1 rows of the scope, through the engine's row reader, not Dapper: on SQLite the
+    /// statement API costs a fraction of ADO.NET's per-value checks, and a small agent's recall reads every row of it.
+    /// </summary>
+    private static List<MemoryRow> ReadScope(DbConnection connection, MemoryFilter filter, int limit, bool withEmbedding, long nowMs)
+    {
+        var p = new DynamicParameters();
+        p.Add("limit", limit + 1);
+        var rows = new List<MemoryRow>();
+        using (var reader = IRowReader.Open(connection,
+            $"SELECT {MemoryStore.Columns}{(withEmbedding ? ", m.embedding" : "")} FROM memories m WHERE {filter.ToSql(p, nowMs)} LIMIT @limit",
+            [.. p.ParameterNames.Select(name => ("@" + name, p.Get<object?>(name)))]))
+        {
+            while (reader.Read()) rows.Add(MemoryRow.Read(reader, withEmbedding));
+        }
+        return rows;
+    }
+
+    /// <summary>The hits with their memories' access statistics as they are now.</summary>
+    private Task<List<RecallHit>> WithCurrentAccessAsync(List<RecallHit> hits, CancellationToken ct) =>
+        database.ReadAsync(async connection =>
+        {
+            var p = new DynamicParameters();
+            var current = (await connection.QueryAsync<(long Seq, long LastAccessedAt, long AccessCount)>(new CommandDefinition(
+                $"SELECT seq, last_accessed_at, access_count FROM memories WHERE {SqlList.In("seq", "seqs", hits.Select(h => h.Memory.Seq), p)}",
+                p, cancellationToken: ct))).ToDictionary(r => r.Seq);
+            return hits.Select(h => current.TryGetValue(h.Memory.Seq, out var now)
+                ? h with { Memory = h.Memory with { LastAccessedAtMs = now.LastAccessedAt, AccessCount = now.AccessCount } }
+                : h).ToList();
+        }, ct);
+
+    /// <summary>
     /// A small scope (one session, some tags, or a small agent) read whole and scored in process; null when the scope
     /// is large. A plain agent-wide scope is read directly, up to one row over the limit; an agent found larger is
     /// remembered for <see cref="LargeAgentRecheckMs"/> so that its recalls go straight to the index.
@@ -223,21 +256,27 @@ public sealed class RecallService(
         else if (!plainAgent && !await SmallScopeAsync(connection, filter, nowMs, ct)) return null;
         else limit = options.AgentScopedLimit;
 
-        var p = new DynamicParameters();
-        p.Add("limit", limit + 1);
-        // Read through the engine's row reader, not Dapper: on SQLite the statement API costs a fraction of ADO.NET's
-        // per-value checks, and a small agent's recall reads every row of it.
-        var rows = new List<MemoryRow>();
-        using (var reader = IRowReader.Open(connection,
-            $"SELECT {MemoryStore.Columns}{(queryVector is null ? "" : ", m.embedding")} FROM memories m WHERE {filter.ToSql(p, nowMs)} LIMIT @limit",
-            [.. p.ParameterNames.Select(name => ("@" + name, p.Get<object?>(name)))]))
+        // A plain agent-wide scope is kept between recalls while the agent's memory version stays the same (read
+        // before the rows, so a copy is never older than the version it is kept under).
+        var version = plainAgent && database.Dialect.MemoryVersionSql is { } versionSql
+            ? await connection.ExecuteScalarAsync<long?>(new CommandDefinition(versionSql, new { agent = filter.AgentId }, cancellationToken: ct)) ?? 0
+            : (long?)null;
+        IReadOnlyList<MemoryRow> rows;
+        if (version is { } v && _scopes.Get(filter.AgentId, v) is { } kept)
         {
-            while (reader.Read()) rows.Add(MemoryRow.Read(reader, withEmbedding: queryVector is not null));
+            rows = kept.Where(r => r.ExpiresAt is null || r.ExpiresAt > nowMs).ToList();
+            trace.AccessStatisticsStale = true;
         }
-        if (rows.Count > limit)
+        else
         {
-            if (plainAgent) _largeAgents[filter.AgentId] = nowMs + LargeAgentRecheckMs;
-            return null;
+            var read = ReadScope(connection, filter, limit, withEmbedding: queryVector is not null || version is not null, nowMs);
+            if (read.Count > limit)
+            {
+                if (plainAgent) _largeAgents[filter.AgentId] = nowMs + LargeAgentRecheckMs;
+                return null;
+            }
+            if (version is { } readAt) _scopes.Put(filter.AgentId, readAt, read);
+            rows = read;
         }
         trace.Path = "scoped";
         var textScores = terms.Count > 0 ? LocalBm25.Score(terms, rows.Select(r => _tokens.Of(r.Seq, r.Content)).ToList()) : null;
@@ -450,6 +489,8 @@ public sealed class RecallService(
     {
         private readonly Dictionary<string, int> _counts = [];
         public string Path { get; set; } = "index";
+        /// <summary>The candidates came from rows kept between recalls, whose access statistics are those of their read.</summary>
+        public bool AccessStatisticsStale { get; set; }
         public IReadOnlyList<string> Dropped { get; set; } = [];
         public long? LexicalFromSeq { get; set; }
         public IReadOnlyDictionary<string, int> Counts => _counts;

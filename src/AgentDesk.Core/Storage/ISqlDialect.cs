@@ -24,6 +24,12 @@ public interface ISqlDialect
     /// </summary>
     bool LateCommits { get; }
 
+    /// <summary>
+    /// Reads the version of one agent's memories (<c>@agent</c>; no row reads as 0), which changes with every change to
+    /// them but their access statistics; null when the engine keeps none and recall must read the memories each time.
+    /// </summary>
+    string? MemoryVersionSql { get; }
+
     DbConnection CreateConnection();
 
     /// <summary>Closes the idle pooled connections of <paramref name="connection"/>'s pool (one was found broken).</summary>
@@ -55,6 +61,13 @@ public interface ISqlDialect
     /// and indexes the new rows by seq range; PostgreSQL writes each row's lexemes, tokenised in process.
     /// </summary>
     Task IndexMemoriesAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<IndexedMemory> memories, CancellationToken ct);
+
+    /// <summary>
+    /// Adds recall hits to the memories' access statistics (<c>access_count</c> up by the hits, <c>last_accessed_at</c>
+    /// set to <paramref name="atMs"/>) in one statement: a statement per memory kept the single writer busy for tens
+    /// of milliseconds at every flush under load.
+    /// </summary>
+    Task RecordAccessAsync(DbConnection connection, DbTransaction transaction, IReadOnlyDictionary<long, int> hitsBySeq, long atMs, CancellationToken ct);
 
     /// <summary>How many memories (of all agents) match the one-term expression <c>@term</c>, counting no further than <c>@cap</c>.</summary>
     string CappedTermCountSql { get; }

@@ -44,6 +44,9 @@ public sealed class PostgresDialect : ISqlDialect
     // Each instance queues its own writers, but two instances commit side by side: seq order is not commit order.
     public bool LateCommits => true;
 
+    // See migration 0013: a version row per agent would make concurrent stores of one agent contend.
+    public string? MemoryVersionSql => null;
+
     public DbConnection CreateConnection() => new NpgsqlConnection(ConnectionString);
 
     public void DiscardPool(DbConnection connection) => NpgsqlConnection.ClearPool((NpgsqlConnection)connection);
@@ -121,6 +124,13 @@ public sealed class PostgresDialect : ISqlDialect
             WHERE memories.seq = v.seq
             """, new { seqs, lexemes, lengths }, transaction, cancellationToken: ct));
     }
+
+    public Task RecordAccessAsync(DbConnection connection, DbTransaction transaction, IReadOnlyDictionary<long, int> hitsBySeq, long atMs, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE memories SET last_accessed_at = @atMs, access_count = access_count + h.hits
+            FROM unnest(@seqs, @hits) AS h(seq, hits)
+            WHERE memories.seq = h.seq
+            """, new { atMs, seqs = hitsBySeq.Keys.ToArray(), hits = hitsBySeq.Values.ToArray() }, transaction, cancellationToken: ct));
 
     public string CappedTermCountSql =>
         "SELECT COUNT(*) FROM (SELECT 1 FROM memories WHERE fts_lexemes @@ CAST(@term AS tsquery) LIMIT @cap) c";

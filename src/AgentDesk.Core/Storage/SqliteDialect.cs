@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -42,6 +43,9 @@ public sealed class SqliteDialect : ISqlDialect
     // One process owns the file and queues its writers, so rows commit in seq order.
     public bool LateCommits => false;
 
+    // Kept by the triggers of migration 0013.
+    public string? MemoryVersionSql => "SELECT version FROM memory_versions WHERE agent_id = @agent";
+
     public static SqliteDialect ForFile(string path, bool fullSync = false)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
@@ -53,14 +57,17 @@ public sealed class SqliteDialect : ISqlDialect
 
     /// <summary>
     /// Sets the connection's pragmas once per native connection: a pooled connection keeps them, and re-running
-    /// <c>mmap_size</c> on every open remaps the file (measured: stalls under 20 concurrent clients).
+    /// <c>mmap_size</c> on every open remaps the file (measured: stalls under 20 concurrent clients). The page cache is
+    /// 64 MiB, not SQLite's 2 MiB: with the default, a database past a few tens of megabytes made the writer read the
+    /// index pages it changes afresh on nearly every write (mixed load, 60 s: 1,579 → 1,701 req/s). Pages are
+    /// allocated as they are used, so an idle pooled connection costs little.
     /// </summary>
     public async Task ConfigureAsync(DbConnection connection, CancellationToken ct)
     {
         var handle = ((SqliteConnection)connection).Handle!;
         if (_configured.TryGetValue(handle, out _)) return;
         await connection.ExecuteAsync(new CommandDefinition(
-            $"PRAGMA synchronous = {(_fullSync ? "FULL" : "NORMAL")}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA mmap_size = 268435456;",
+            $"PRAGMA synchronous = {(_fullSync ? "FULL" : "NORMAL")}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA mmap_size = 268435456; PRAGMA cache_size = -65536;",
             cancellationToken: ct));
         _configured.AddOrUpdate(handle, Configured);
     }
@@ -100,6 +107,14 @@ public sealed class SqliteDialect : ISqlDialect
             "INSERT INTO memories_fts (rowid, content) SELECT seq, content FROM memories WHERE seq >= @first",
             new { first }, transaction, cancellationToken: ct));
     }
+
+    // The hits travel as one JSON array of [seq, hits] pairs.
+    public Task RecordAccessAsync(DbConnection connection, DbTransaction transaction, IReadOnlyDictionary<long, int> hitsBySeq, long atMs, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE memories SET last_accessed_at = @atMs, access_count = access_count + h.hits
+            FROM (SELECT json_extract(value, '$[0]') AS seq, json_extract(value, '$[1]') AS hits FROM json_each(@pairs)) AS h
+            WHERE memories.seq = h.seq
+            """, new { atMs, pairs = JsonSerializer.Serialize(hitsBySeq.Select(h => new[] { h.Key, h.Value })) }, transaction, cancellationToken: ct));
 
     public string? MigrationLockSql => null;
     public string? MigrationUnlockSql => null;

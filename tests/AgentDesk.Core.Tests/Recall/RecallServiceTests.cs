@@ -62,4 +62,52 @@ public sealed class RecallServiceTests : DatabaseTest
         Assert.Equal(2, read!.AccessCount);
         Assert.Equal(Db.Clock.Now.ToUnixTimeSeconds(), read.LastAccessedAt);
     }
+
+    // A small agent's rows are kept between agent-wide recalls (on SQLite, while its memory version holds): every
+    // kind of change must show in the very next recall.
+
+    [Fact]
+    public async Task Recall_AfterEveryKindOfChange_SeesTheAgentAsItIsNow()
+    {
+        var (kept, _, _) = await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "modem replaced on tuesday", Importance = 0.3 });
+        var (forgotten, _, _) = await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "modem lights blinking red" });
+        Assert.Equal(2, (await Recall("modem")).Count);
+
+        await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "modem firmware updated" });
+        Assert.Contains(await Recall("modem"), h => h.Memory.Content == "modem firmware updated");
+
+        await Db.Memories.UpdateAsync(kept.Id, "bot", new MemoryPatch { Content = "modem swapped for a new model" });
+        var hits = await Recall("modem");
+        Assert.Contains(hits, h => h.Memory.Content == "modem swapped for a new model");
+        Assert.DoesNotContain(hits, h => h.Memory.Content == "modem replaced on tuesday");
+
+        Assert.True(await Db.Memories.SetImportanceAsync("bot", kept.Id, 0.95));
+        Assert.Equal(0.95, (await Recall("modem")).Single(h => h.Memory.Id == kept.Id).Memory.Importance);
+
+        Assert.Equal(1, await Db.Memories.DeleteAsync(new MemoryFilter { AgentId = "bot", Ids = [forgotten.Id] }));
+        Assert.DoesNotContain(await Recall("modem"), h => h.Memory.Id == forgotten.Id);
+
+        // Another agent's change leaves this one's answer as it was.
+        await Db.Memories.StoreAsync(new NewMemory { AgentId = "other", Content = "modem at the other site" });
+        Assert.Equal(["modem firmware updated", "modem swapped for a new model"], (await Recall("modem")).Select(h => h.Memory.Content).Order());
+    }
+
+    [Fact]
+    public async Task Recall_RepeatedOnAnUnchangedAgent_GivesCurrentAccessStatisticsAndDropsWhatExpired()
+    {
+        var (stored, _, _) = await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "router reboots every hour" });
+        await Db.Memories.StoreAsync(new NewMemory
+        {
+            AgentId = "bot", Content = "router promo code valid today", ExpiresAtMs = Db.Clock.Now.AddMinutes(10).ToUnixTimeMilliseconds(),
+        });
+        Assert.Equal(0, (await Recall("router")).Single(h => h.Memory.Id == stored.Id).Memory.AccessCount);
+        await Db.Access.FlushAsync();
+
+        Assert.Equal(1, (await Recall("router")).Single(h => h.Memory.Id == stored.Id).Memory.AccessCount);
+        await Db.Access.FlushAsync();
+        Assert.Equal(2, (await Recall("router")).Single(h => h.Memory.Id == stored.Id).Memory.AccessCount);
+
+        Db.Clock.Advance(TimeSpan.FromMinutes(11));
+        Assert.Equal(stored.Id, Assert.Single(await Recall("router")).Memory.Id);
+    }
 }
