@@ -98,7 +98,9 @@ public sealed class RecallServiceTests : DatabaseTest
         var (stored, _, _) = await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "router reboots every hour" });
         await Db.Memories.StoreAsync(new NewMemory
         {
-            AgentId = "bot", Content = "router promo code valid today", ExpiresAtMs = Db.Clock.Now.AddMinutes(10).ToUnixTimeMilliseconds(),
+            AgentId = "bot",
+            Content = "router promo code valid today",
+            ExpiresAtMs = Db.Clock.Now.AddMinutes(10).ToUnixTimeMilliseconds(),
         });
         Assert.Equal(0, (await Recall("router")).Single(h => h.Memory.Id == stored.Id).Memory.AccessCount);
         await Db.Access.FlushAsync();
