@@ -290,13 +290,11 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
                 $"SELECT COUNT(*) FROM memories m WHERE {filter.ToSql(p, NowMs)}", p, cancellationToken: ct));
         }, ct);
 
-    /// <summary>Adds recall hits to the access statistics, in one statement.</summary>
+    /// <summary>Adds recall hits to the access statistics: one update per memory, batched in one transaction.</summary>
     public Task RecordAccessAsync(IReadOnlyDictionary<long, int> hitsBySeq, long atMs, CancellationToken ct = default) =>
-        database.WriteAsync(async (connection, tx) =>
-        {
-            await database.Dialect.RecordAccessAsync(connection, tx, hitsBySeq, atMs, ct);
-            return hitsBySeq.Count;
-        }, ct);
+        database.WriteAsync(async (connection, tx) => await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE memories SET last_accessed_at = @At, access_count = access_count + @Hits WHERE seq = @Seq",
+            hitsBySeq.Select(h => new { At = atMs, Hits = h.Value, Seq = h.Key }), tx, cancellationToken: ct)), ct);
 
     public static string NewId(string prefix) => $"{prefix}_{Guid.CreateVersion7():N}";
 

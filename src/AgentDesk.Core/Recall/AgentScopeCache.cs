@@ -47,6 +47,4 @@ internal sealed class AgentScopeCache
         foreach (var agent in _entries.Keys)
             if (_entries.TryRemove(agent, out var removed)) Interlocked.Add(ref _rows, -removed.Rows.Count);
     }
-
-    public int Count => _entries.Count;
 }

@@ -62,13 +62,6 @@ public interface ISqlDialect
     /// </summary>
     Task IndexMemoriesAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<IndexedMemory> memories, CancellationToken ct);
 
-    /// <summary>
-    /// Adds recall hits to the memories' access statistics (<c>access_count</c> up by the hits, <c>last_accessed_at</c>
-    /// set to <paramref name="atMs"/>) in one statement: a statement per memory kept the single writer busy for tens
-    /// of milliseconds at every flush under load.
-    /// </summary>
-    Task RecordAccessAsync(DbConnection connection, DbTransaction transaction, IReadOnlyDictionary<long, int> hitsBySeq, long atMs, CancellationToken ct);
-
     /// <summary>How many memories (of all agents) match the one-term expression <c>@term</c>, counting no further than <c>@cap</c>.</summary>
     string CappedTermCountSql { get; }
 

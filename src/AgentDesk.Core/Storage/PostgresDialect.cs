@@ -125,13 +125,6 @@ public sealed class PostgresDialect : ISqlDialect
             """, new { seqs, lexemes, lengths }, transaction, cancellationToken: ct));
     }
 
-    public Task RecordAccessAsync(DbConnection connection, DbTransaction transaction, IReadOnlyDictionary<long, int> hitsBySeq, long atMs, CancellationToken ct) =>
-        connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE memories SET last_accessed_at = @atMs, access_count = access_count + h.hits
-            FROM unnest(@seqs, @hits) AS h(seq, hits)
-            WHERE memories.seq = h.seq
-            """, new { atMs, seqs = hitsBySeq.Keys.ToArray(), hits = hitsBySeq.Values.ToArray() }, transaction, cancellationToken: ct));
-
     public string CappedTermCountSql =>
         "SELECT COUNT(*) FROM (SELECT 1 FROM memories WHERE fts_lexemes @@ CAST(@term AS tsquery) LIMIT @cap) c";
 

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -107,14 +106,6 @@ public sealed class SqliteDialect : ISqlDialect
             "INSERT INTO memories_fts (rowid, content) SELECT seq, content FROM memories WHERE seq >= @first",
             new { first }, transaction, cancellationToken: ct));
     }
-
-    // The hits travel as one JSON array of [seq, hits] pairs.
-    public Task RecordAccessAsync(DbConnection connection, DbTransaction transaction, IReadOnlyDictionary<long, int> hitsBySeq, long atMs, CancellationToken ct) =>
-        connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE memories SET last_accessed_at = @atMs, access_count = access_count + h.hits
-            FROM (SELECT json_extract(value, '$[0]') AS seq, json_extract(value, '$[1]') AS hits FROM json_each(@pairs)) AS h
-            WHERE memories.seq = h.seq
-            """, new { atMs, pairs = JsonSerializer.Serialize(hitsBySeq.Select(h => new[] { h.Key, h.Value })) }, transaction, cancellationToken: ct));
 
     public string? MigrationLockSql => null;
     public string? MigrationUnlockSql => null;
