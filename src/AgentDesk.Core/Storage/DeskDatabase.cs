@@ -19,12 +19,18 @@ public sealed class DeskDatabase
     public DeskDatabase(ISqlDialect dialect)
     {
         Dialect = dialect;
-        if (dialect.SerializeWrites) _writer = new WriterThread($"AgentDesk {dialect.Name} writer", OpenAsync);
+        // SqliteDialect turns SQLite's automatic checkpoints off for WalCheckpointer.
+        if (!dialect.SerializeWrites) return;
+        if (dialect is SqliteDialect) Checkpointer = new WalCheckpointer(OpenAsync);
+        _writer = new WriterThread($"AgentDesk {dialect.Name} writer", OpenAsync, Checkpointer);
     }
 
     static DeskDatabase() => Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
 
     public ISqlDialect Dialect { get; }
+
+    /// <summary>Copies SQLite's write-ahead log into the database for the writer; null on other engines.</summary>
+    internal WalCheckpointer? Checkpointer { get; }
 
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {

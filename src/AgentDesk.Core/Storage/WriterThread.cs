@@ -21,7 +21,7 @@ namespace AgentDesk.Core.Storage;
 /// started again on demand. A unit runs in the execution context of the caller that queued it (so the audit actor goes
 /// with it) and completes its task asynchronously, so the caller's continuation never runs on this thread.
 /// </summary>
-internal sealed class WriterThread(string name, Func<CancellationToken, Task<DbConnection>> open)
+internal sealed class WriterThread(string name, Func<CancellationToken, Task<DbConnection>> open, WalCheckpointer? checkpointer = null)
 {
     /// <summary>At most this many units share a transaction, so one commit never waits on an unbounded group.</summary>
     public const int MaxGroup = 32;
@@ -57,6 +57,7 @@ internal sealed class WriterThread(string name, Func<CancellationToken, Task<DbC
 
     private void Loop()
     {
+        checkpointer?.WriterStarted();
         var batch = new List<Unit>(MaxGroup);
         while (true)
         {
@@ -68,6 +69,7 @@ internal sealed class WriterThread(string name, Func<CancellationToken, Task<DbC
                     if (!Monitor.Wait(_queue, IdleExit) && _queue.Count == 0)
                     {
                         _running = false;
+                        checkpointer?.WriterStopped();
                         return;
                     }
                 }
@@ -98,6 +100,7 @@ internal sealed class WriterThread(string name, Func<CancellationToken, Task<DbC
         {
             if (batch.Count == 1 || !RunGroup(connection, batch))
                 foreach (var unit in batch) unit.RunAlone(connection);
+            checkpointer?.FinishIfDue(connection);
         }
     }
 

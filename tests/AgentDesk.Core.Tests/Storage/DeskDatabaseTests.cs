@@ -1,4 +1,5 @@
 using AgentDesk.Core.Tests.Support;
+using AgentDesk.Core.Storage;
 using Dapper;
 
 namespace AgentDesk.Core.Tests.Storage;
@@ -80,6 +81,61 @@ public sealed class DeskDatabaseTests : DatabaseTest
         });
         await holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
         return held;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="rounds"/> rounds of 50 writes of 20 KB while a reader keeps reading, and returns the
+    /// longest the write-ahead log file got; <paramref name="betweenRounds"/> runs after each round.
+    /// </summary>
+    private async Task<long> LargestLogAsync(int rounds, Func<Task> betweenRounds)
+    {
+        var payload = new string('x', 20_000);
+        using var stop = new CancellationTokenSource();
+        var reads = Task.Run(async () =>
+        {
+            var n = 0;
+            for (; !stop.IsCancellationRequested; n++) await CountAsync("w-0-0");
+            return n;
+        });
+        var largest = 0L;
+        for (var round = 0; round < rounds; round++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Db.Database.WriteAsync((c, tx) =>
+                c.ExecuteAsync("INSERT INTO settings (key, value) VALUES (@key, @payload)", new { key = $"w-{round}-{i}", payload }, tx))));
+            largest = Math.Max(largest, new FileInfo(Db.Path + "-wal").Length);
+            await betweenRounds();
+        }
+        stop.Cancel();
+        Assert.True(await reads > 0);
+        Assert.Equal(rounds * 50, await Db.Database.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM settings WHERE key LIKE 'w-%'")));
+        return largest;
+    }
+
+    private const long PageBytes = 4096;
+
+    [SqliteOnlyFact("the write-ahead log is SQLite's")]
+    public async Task Write_SteadyWritesWithAReaderAlongside_TheBackgroundCheckpointsKeepTheLogShort()
+    {
+        // ~1 MB a round, then a background pass: the log restarts near RestartPages, far below the backstop.
+        var checkpointer = Db.Database.Checkpointer!;
+        var largest = await LargestLogAsync(30, async () =>
+        {
+            var passes = checkpointer.Passes;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (checkpointer.Passes == passes) await Task.Delay(5, timeout.Token);
+        });
+
+        Assert.Equal(0, checkpointer.FailedPasses);
+        Assert.InRange(largest, 1, 2 * WalCheckpointer.RestartPages * PageBytes);
+    }
+
+    [SqliteOnlyFact("the write-ahead log is SQLite's")]
+    public async Task Write_WritesOutpacingTheBackgroundPasses_TheBackstopStillBoundsTheLog()
+    {
+        // 60 MB as fast as the writer takes it.
+        var largest = await LargestLogAsync(60, () => Task.CompletedTask);
+
+        Assert.InRange(largest, 1, (WalCheckpointer.BackstopPages + 1_000) * PageBytes);
     }
 
     [SqliteOnlyFact("PostgreSQL runs writers side by side; only the in-process writer queue groups them")]
