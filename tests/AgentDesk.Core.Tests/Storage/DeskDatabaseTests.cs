@@ -1,5 +1,5 @@
-using AgentDesk.Core.Tests.Support;
 using AgentDesk.Core.Storage;
+using AgentDesk.Core.Tests.Support;
 using Dapper;
 
 namespace AgentDesk.Core.Tests.Storage;
