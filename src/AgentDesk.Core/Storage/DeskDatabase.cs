@@ -19,7 +19,7 @@ public sealed class DeskDatabase
     public DeskDatabase(ISqlDialect dialect)
     {
         Dialect = dialect;
-        // SqliteDialect turns SQLite's automatic checkpoints off for WalCheckpointer.
+        // SqliteDialect keeps SQLite's automatic checkpoint only as WalCheckpointer's backstop.
         if (!dialect.SerializeWrites) return;
         if (dialect is SqliteDialect) Checkpointer = new WalCheckpointer(OpenAsync);
         _writer = new WriterThread($"AgentDesk {dialect.Name} writer", OpenAsync, Checkpointer);
