@@ -83,8 +83,13 @@ internal sealed class WriterThread(string name, Func<CancellationToken, Task<DbC
 
     private void Run(List<Unit> batch)
     {
-        foreach (var cancelled in batch.Where(u => u.Ct.IsCancellationRequested)) cancelled.Cancel();
-        batch.RemoveAll(u => u.Ct.IsCancellationRequested);
+        // One look at each token: a unit cancelled between two looks would be dropped without its task completing.
+        batch.RemoveAll(unit =>
+        {
+            if (!unit.Ct.IsCancellationRequested) return false;
+            unit.Cancel();
+            return true;
+        });
         if (batch.Count == 0) return;
         DbConnection connection;
         try
