@@ -210,21 +210,30 @@ public sealed class RecallService(
     }
 
     /// <summary>
-    /// Up to <paramref name="limit"/> + 1 rows of the scope, through the engine's row reader, not Dapper: on SQLite the
-    /// statement API costs a fraction of ADO.NET's per-value checks, and a small agent's recall reads every row of it.
+    /// Up to <paramref name="limit"/> + 1 rows of the scope (those past <paramref name="afterSeq"/>, when given), through
+    /// the engine's row reader, not Dapper: on SQLite the statement API costs a fraction of ADO.NET's per-value checks,
+    /// and a small agent's recall reads every row of it.
     /// </summary>
-    private static List<MemoryRow> ReadScope(DbConnection connection, MemoryFilter filter, int limit, bool withEmbedding, long nowMs)
+    private static List<MemoryRow> ReadScope(DbConnection connection, MemoryFilter filter, int limit, bool withEmbedding, long nowMs, long? afterSeq = null)
     {
         var p = new DynamicParameters();
         p.Add("limit", limit + 1);
+        if (afterSeq is not null) p.Add("after", afterSeq);
         var rows = new List<MemoryRow>();
         using (var reader = IRowReader.Open(connection,
-            $"SELECT {MemoryStore.Columns}{(withEmbedding ? ", m.embedding" : "")} FROM memories m WHERE {filter.ToSql(p, nowMs)} LIMIT @limit",
+            $"SELECT {MemoryStore.Columns}{(withEmbedding ? ", m.embedding" : "")} FROM memories m WHERE {filter.ToSql(p, nowMs)}{(afterSeq is null ? "" : " AND m.seq > @after")} LIMIT @limit",
             [.. p.ParameterNames.Select(name => ("@" + name, p.Get<object?>(name)))]))
         {
             while (reader.Read()) rows.Add(MemoryRow.Read(reader, withEmbedding));
         }
         return rows;
+    }
+
+    /// <summary>The agent's memory version (<see cref="ISqlDialect.MemoryVersionSql"/>): (0, 0) before its first memory.</summary>
+    private static (long Version, long Inserted) ReadVersion(DbConnection connection, string versionSql, string agentId)
+    {
+        using var reader = IRowReader.Open(connection, versionSql, ("@agent", agentId));
+        return reader.Read() ? (reader.GetInt64(0), reader.GetInt64(1)) : (0, 0);
     }
 
     /// <summary>The hits with their memories' access statistics as they are now.</summary>
@@ -257,14 +266,25 @@ public sealed class RecallService(
         else limit = options.AgentScopedLimit;
 
         // A plain agent-wide scope is kept between recalls while the agent's memory version stays the same (read
-        // before the rows, so a copy is never older than the version it is kept under).
+        // before the rows, so a copy is never older than the version it is kept under); memories added meanwhile are
+        // read on their own and joined to the copy.
         var version = plainAgent && database.Dialect.MemoryVersionSql is { } versionSql
-            ? await connection.ExecuteScalarAsync<long?>(new CommandDefinition(versionSql, new { agent = filter.AgentId }, cancellationToken: ct)) ?? 0
-            : (long?)null;
+            ? ReadVersion(connection, versionSql, filter.AgentId)
+            : ((long Version, long Inserted)?)null;
         IReadOnlyList<MemoryRow> rows;
-        if (version is { } v && _scopes.Get(filter.AgentId, v) is { } kept)
+        if (version is { } v && _scopes.Get(filter.AgentId, v.Version) is { } kept)
         {
-            rows = kept.Where(r => r.ExpiresAt is null || r.ExpiresAt > nowMs).ToList();
+            rows = kept.Rows.Where(r => r.ExpiresAt is null || r.ExpiresAt > nowMs).ToList();
+            if (kept.Inserted != v.Inserted)
+            {
+                var added = ReadScope(connection, filter, limit - rows.Count, withEmbedding: true, nowMs, afterSeq: kept.LastSeq);
+                if (rows.Count + added.Count > limit)
+                {
+                    _largeAgents[filter.AgentId] = nowMs + LargeAgentRecheckMs;
+                    return null;
+                }
+                rows = _scopes.Put(filter.AgentId, v.Version, v.Inserted, [.. rows, .. added]).Rows;
+            }
             trace.AccessStatisticsStale = true;
         }
         else
@@ -275,7 +295,7 @@ public sealed class RecallService(
                 if (plainAgent) _largeAgents[filter.AgentId] = nowMs + LargeAgentRecheckMs;
                 return null;
             }
-            if (version is { } readAt) _scopes.Put(filter.AgentId, readAt, read);
+            if (version is { } readAt) _scopes.Put(filter.AgentId, readAt.Version, readAt.Inserted, read);
             rows = read;
         }
         trace.Path = "scoped";

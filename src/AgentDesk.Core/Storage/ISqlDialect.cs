@@ -25,8 +25,10 @@ public interface ISqlDialect
     bool LateCommits { get; }
 
     /// <summary>
-    /// Reads the version of one agent's memories (<c>@agent</c>; no row reads as 0), which changes with every change to
-    /// them but their access statistics; null when the engine keeps none and recall must read the memories each time.
+    /// Reads the version of one agent's memories (<c>@agent</c>; no row reads as none) as two columns: a version that
+    /// changes with every update or delete of them but their access statistics, and a count of the memories added.
+    /// While the version holds, the added memories are exactly those past the last <c>seq</c> read. Null when the
+    /// engine keeps none and recall must read the memories each time.
     /// </summary>
     string? MemoryVersionSql { get; }
 

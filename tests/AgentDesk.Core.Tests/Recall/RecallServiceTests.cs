@@ -1,6 +1,7 @@
 using AgentDesk.Core.Memory;
 using AgentDesk.Core.Recall;
 using AgentDesk.Core.Tests.Support;
+using Dapper;
 
 namespace AgentDesk.Core.Tests.Recall;
 
@@ -90,6 +91,35 @@ public sealed class RecallServiceTests : DatabaseTest
         // Another agent's change leaves this one's answer as it was.
         await Db.Memories.StoreAsync(new NewMemory { AgentId = "other", Content = "modem at the other site" });
         Assert.Equal(["modem firmware updated", "modem swapped for a new model"], (await Recall("modem")).Select(h => h.Memory.Content).Order());
+    }
+
+    [SqliteOnlyFact("only SQLite keeps a version of an agent's memories")]
+    public async Task Recall_AfterOnlyAdditions_ReadsJustTheAddedMemories()
+    {
+        var (first, _, _) = await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "modem one" });
+        Assert.Single(await Recall("modem"));
+        // Changed behind the kept copy's back: the trigger's bump is undone, so only a whole read would see it.
+        await Db.Database.WriteAsync(async (c, tx) =>
+        {
+            await c.ExecuteAsync("UPDATE memories SET content = 'modem changed unseen' WHERE id = @id", new { id = first.Id }, tx);
+            return await c.ExecuteAsync("UPDATE memory_versions SET version = version - 1 WHERE agent_id = 'bot'", transaction: tx);
+        });
+
+        await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "modem two" });
+        Assert.Equal(["modem one", "modem two"], (await Recall("modem")).Select(h => h.Memory.Content).Order());
+    }
+
+    [Fact]
+    public async Task Recall_AfterTheNewestMemoryIsForgottenAndItsSeqReused_SeesOnlyTheNewOne()
+    {
+        await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "modem old" });
+        var (newest, _, _) = await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "modem forgotten" });
+        Assert.Equal(2, (await Recall("modem")).Count);
+
+        Assert.Equal(1, await Db.Memories.DeleteAsync(new MemoryFilter { AgentId = "bot", Ids = [newest.Id] }));
+        var (replacement, _, _) = await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "modem replacement" });
+        if (!TestEngine.IsPostgres) Assert.Equal(newest.Seq, replacement.Seq);
+        Assert.Equal(["modem old", "modem replacement"], (await Recall("modem")).Select(h => h.Memory.Content).Order());
     }
 
     [Fact]

@@ -187,6 +187,23 @@ public sealed class SemanticRecallTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Recall_SmallAgentGrowingPastTheLimit_MovesToTheIndexes()
+    {
+        await new TempDatabase(_model) { RecallOptions = new RecallOptions { AgentScopedLimit = 2 } }.UseAsync(async db =>
+        {
+            RecallRequest Ask() => new() { Filter = new MemoryFilter { AgentId = "bot" }, Query = "invoice", Explain = true };
+            for (var i = 0; i < 2; i++) await db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = $"invoice {i}" });
+            Assert.Equal("scoped", (await db.Recall.RecallAsync(Ask())).Explanation!.Path);
+            Assert.Equal("scoped", (await db.Recall.RecallAsync(Ask())).Explanation!.Path);
+
+            await db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "invoice 2" });
+            var grown = await db.Recall.RecallAsync(Ask());
+            Assert.Equal("index", grown.Explanation!.Path);
+            Assert.Equal(3, grown.Hits.Count);
+        });
+    }
+
+    [Fact]
     public async Task Recall_AgentFoundLarge_UsesTheIndexesUntilRecheckedAMinuteLater()
     {
         await new TempDatabase(_model) { RecallOptions = new RecallOptions { AgentScopedLimit = 2 } }.UseAsync(async db =>
