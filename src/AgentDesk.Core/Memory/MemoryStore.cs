@@ -291,7 +291,7 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
         }, ct);
 
     /// <summary>Adds recall hits to the access statistics: one update per memory, batched in one transaction.</summary>
-    public Task RecordAccessAsync(IReadOnlyDictionary<long, int> hitsBySeq, long atMs, CancellationToken ct = default) =>
+    public Task RecordAccessAsync(IEnumerable<KeyValuePair<long, int>> hitsBySeq, long atMs, CancellationToken ct = default) =>
         database.WriteAsync(async (connection, tx) => await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE memories SET last_accessed_at = @At, access_count = access_count + @Hits WHERE seq = @Seq",
             hitsBySeq.Select(h => new { At = atMs, Hits = h.Value, Seq = h.Key }), tx, cancellationToken: ct)), ct);

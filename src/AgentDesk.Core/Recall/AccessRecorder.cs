@@ -8,6 +8,13 @@ namespace AgentDesk.Core.Recall;
 /// </summary>
 public sealed class AccessRecorder(MemoryStore store, TimeProvider time)
 {
+    /// <summary>
+    /// Memories written per write turn. A flush under load held ~2,500 memories, and rewriting them in one turn kept
+    /// every other write waiting ~46 ms behind it; in slices, in seq order (neighbours share pages), the writes queued
+    /// meanwhile go between two slices.
+    /// </summary>
+    public const int SliceSize = 250;
+
     private readonly object _gate = new();
     private Dictionary<long, int> _pending = [];
 
@@ -29,7 +36,9 @@ public sealed class AccessRecorder(MemoryStore store, TimeProvider time)
             batch = _pending;
             _pending = [];
         }
-        await store.RecordAccessAsync(batch, time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+        var atMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var slice in batch.OrderBy(hit => hit.Key).Chunk(SliceSize))
+            await store.RecordAccessAsync(slice, atMs, ct);
         return batch.Count;
     }
 }

@@ -64,6 +64,22 @@ public sealed class RecallServiceTests : DatabaseTest
         Assert.Equal(Db.Clock.Now.ToUnixTimeSeconds(), read.LastAccessedAt);
     }
 
+    [Fact]
+    public async Task AccessFlush_LargerThanASlice_RecordsEveryMemoryOnce()
+    {
+        var count = AccessRecorder.SliceSize * 2 + 7;
+        var (stored, _) = await Db.Memories.StoreBatchAsync(
+            Enumerable.Range(0, count).Select(i => new NewMemory { AgentId = "bot", Content = $"note {i}" }).ToList());
+        Db.Access.Record(stored.Select(m => m.Seq).Reverse());
+        Db.Access.Record([stored[0].Seq]);
+
+        Assert.Equal(count, await Db.Access.FlushAsync());
+        var read = await Task.WhenAll(stored.Select(m => Db.Memories.GetAsync(m.Id)));
+        Assert.Equal(2, read[0]!.AccessCount);
+        Assert.All(read.Skip(1), m => Assert.Equal(1, m!.AccessCount));
+        Assert.Equal(0, await Db.Access.FlushAsync());
+    }
+
     // A small agent's rows are kept between agent-wide recalls (on SQLite, while its memory version holds): every
     // kind of change must show in the very next recall.
 
