@@ -89,7 +89,7 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
                     newTags.Select(t => new { t.Tag, t.Seq }), tx, cancellationToken: ct));
             newTags.Clear();
             // Full-text rows in one statement (migration 0003 dropped SQLite's per-row trigger: inside a transaction
-            // every statement flushes FTS5's pending terms as a tiny segment).
+            // every statement flushes FTS5's pending terms as a tiny segment); SQLite writes them at the commit.
             await database.Dialect.IndexMemoriesAsync(connection, tx, toIndex, ct);
             toIndex.Clear();
         }
@@ -125,6 +125,7 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
             if (existing is { } replay)
             {
                 await FlushAsync();
+                await database.Dialect.FlushIndexAsync(connection, tx, ct);
                 seq = replay.Seq;
                 await connection.ExecuteAsync(new CommandDefinition("""
                     UPDATE memories SET content = @Content, memory_type = @MemoryType, importance = @Importance, tags = @Tags,
@@ -206,6 +207,7 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
                 Importance = patch.Importance ?? current.Importance,
                 Tags = patch.Tags ?? current.Tags,
             };
+            await database.Dialect.FlushIndexAsync(connection, tx, ct);
             await connection.ExecuteAsync(new CommandDefinition("""
                 UPDATE memories SET content = @Content, metadata = @Metadata, memory_type = @MemoryType,
                     importance = @Importance, tags = @Tags
@@ -263,8 +265,12 @@ public sealed class MemoryStore(DeskDatabase database, TimeProvider time, DeskEv
 
     private async Task<int> DeleteWhereAsync(string predicate, DynamicParameters p, CancellationToken ct)
     {
-        var deleted = await database.WriteAsync(async (connection, tx) => (await connection.QueryAsync<long>(new CommandDefinition(
-            $"DELETE FROM memories WHERE {predicate} RETURNING seq", p, tx, cancellationToken: ct))).AsList(), ct);
+        var deleted = await database.WriteAsync(async (connection, tx) =>
+        {
+            await database.Dialect.FlushIndexAsync(connection, tx, ct);
+            return (await connection.QueryAsync<long>(new CommandDefinition(
+                $"DELETE FROM memories WHERE {predicate} RETURNING seq", p, tx, cancellationToken: ct))).AsList();
+        }, ct);
         semantic.Remove(deleted);
         return deleted.Count;
     }
@@ -361,20 +367,29 @@ internal class MemoryRow
         Embedding = withEmbedding && !reader.IsNull(13) ? reader.GetBytes(13) : null,
     };
 
-    public Memory ToMemory() => new()
+    // The tags parsed, with the JSON text they came from: recall converts the rows of its kept copies again on every
+    // recall, and parsing the tags was most of that. Memories share the array (Memory.Tags is read-only).
+    private (string Json, string[] Parsed)? _tags;
+
+    public Memory ToMemory()
     {
-        Seq = Seq,
-        Id = Id,
-        AgentId = AgentId,
-        Content = Content,
-        MemoryType = MemoryType,
-        Importance = Importance,
-        Tags = JsonSerializer.Deserialize<List<string>>(Tags) ?? [],
-        SessionId = SessionId,
-        Metadata = Metadata is null ? null : JsonNode.Parse(Metadata)?.AsObject(),
-        CreatedAtMs = CreatedAt,
-        LastAccessedAtMs = LastAccessedAt,
-        AccessCount = AccessCount,
-        ExpiresAtMs = ExpiresAt,
-    };
+        if (_tags is not { } tags || !ReferenceEquals(tags.Json, Tags))
+            _tags = tags = (Tags, JsonSerializer.Deserialize<string[]>(Tags) ?? []);
+        return new()
+        {
+            Seq = Seq,
+            Id = Id,
+            AgentId = AgentId,
+            Content = Content,
+            MemoryType = MemoryType,
+            Importance = Importance,
+            Tags = tags.Parsed,
+            SessionId = SessionId,
+            Metadata = Metadata is null ? null : JsonNode.Parse(Metadata)?.AsObject(),
+            CreatedAtMs = CreatedAt,
+            LastAccessedAtMs = LastAccessedAt,
+            AccessCount = AccessCount,
+            ExpiresAtMs = ExpiresAt,
+        };
+    }
 }

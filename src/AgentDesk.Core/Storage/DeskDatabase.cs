@@ -22,12 +22,16 @@ public sealed class DeskDatabase
         // SqliteDialect keeps SQLite's automatic checkpoint only as WalCheckpointer's backstop.
         if (!dialect.SerializeWrites) return;
         if (dialect is SqliteDialect) Checkpointer = new WalCheckpointer(OpenAsync);
-        _writer = new WriterThread($"AgentDesk {dialect.Name} writer", OpenAsync, Checkpointer);
+        _writer = new WriterThread($"AgentDesk {dialect.Name} writer", OpenAsync, Checkpointer,
+            (connection, transaction) => dialect.FlushIndexAsync(connection, transaction, CancellationToken.None).GetAwaiter().GetResult());
     }
 
     static DeskDatabase() => Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
 
     public ISqlDialect Dialect { get; }
+
+    /// <summary>Write units queued for the writer thread (0 on an engine that runs writers side by side).</summary>
+    internal int QueuedWrites => _writer?.Queued ?? 0;
 
     /// <summary>Copies SQLite's write-ahead log into the database for the writer; null on other engines.</summary>
     internal WalCheckpointer? Checkpointer { get; }
@@ -107,7 +111,7 @@ public sealed class DeskDatabase
     /// <summary>How many times a write unit runs at most before its serialization failure reaches the caller.</summary>
     public const int MaxWriteAttempts = 12;
 
-    private static async Task<T> InTransactionAsync<T>(DbConnection connection, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct)
+    private async Task<T> InTransactionAsync<T>(DbConnection connection, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -115,6 +119,7 @@ public sealed class DeskDatabase
             {
                 await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.Serializable, ct);
                 var result = await work(connection, transaction);
+                await Dialect.FlushIndexAsync(connection, transaction, ct);
                 await transaction.CommitAsync(ct);
                 return result;
             }

@@ -59,10 +59,18 @@ public interface ISqlDialect
 
     /// <summary>
     /// Brings the full-text index up to date with <paramref name="memories"/>, inserted or given new content by the
-    /// calling write transaction, in one statement per store call. SQLite keeps content changes in step by trigger
-    /// and indexes the new rows by seq range; PostgreSQL writes each row's lexemes, tokenised in process.
+    /// calling write transaction. SQLite keeps content changes in step by trigger and indexes the new rows by seq
+    /// range, once per transaction: it only notes them here, and <see cref="FlushIndexAsync"/> writes them. PostgreSQL
+    /// writes each row's lexemes, tokenised in process, at once.
     /// </summary>
     Task IndexMemoriesAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<IndexedMemory> memories, CancellationToken ct);
+
+    /// <summary>
+    /// Writes the full-text rows <see cref="IndexMemoriesAsync"/> noted in <paramref name="transaction"/> and not yet
+    /// written. The write path runs it before every commit, and a unit before it changes the content of memories or
+    /// deletes them (the index's triggers would otherwise remove rows it does not hold yet).
+    /// </summary>
+    Task FlushIndexAsync(DbConnection connection, DbTransaction transaction, CancellationToken ct);
 
     /// <summary>How many memories (of all agents) match the one-term expression <c>@term</c>, counting no further than <c>@cap</c>.</summary>
     string CappedTermCountSql { get; }

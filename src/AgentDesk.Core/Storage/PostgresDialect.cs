@@ -125,6 +125,9 @@ public sealed class PostgresDialect : ISqlDialect
             """, new { seqs, lexemes, lengths }, transaction, cancellationToken: ct));
     }
 
+    /// <summary>Nothing waits: <see cref="IndexMemoriesAsync"/> writes at once.</summary>
+    public Task FlushIndexAsync(DbConnection connection, DbTransaction transaction, CancellationToken ct) => Task.CompletedTask;
+
     public string CappedTermCountSql =>
         "SELECT COUNT(*) FROM (SELECT 1 FROM memories WHERE fts_lexemes @@ CAST(@term AS tsquery) LIMIT @cap) c";
 

@@ -21,7 +21,9 @@ namespace AgentDesk.Core.Storage;
 /// started again on demand. A unit runs in the execution context of the caller that queued it (so the audit actor goes
 /// with it) and completes its task asynchronously, so the caller's continuation never runs on this thread.
 /// </summary>
-internal sealed class WriterThread(string name, Func<CancellationToken, Task<DbConnection>> open, WalCheckpointer? checkpointer = null)
+/// <param name="beforeCommit">Runs in a group's transaction after its last unit, before the commit (the dialect's deferred work).</param>
+internal sealed class WriterThread(
+    string name, Func<CancellationToken, Task<DbConnection>> open, WalCheckpointer? checkpointer = null, Action<DbConnection, DbTransaction>? beforeCommit = null)
 {
     /// <summary>At most this many units share a transaction, so one commit never waits on an unbounded group.</summary>
     public const int MaxGroup = 32;
@@ -29,6 +31,15 @@ internal sealed class WriterThread(string name, Func<CancellationToken, Task<DbC
     private static readonly TimeSpan IdleExit = TimeSpan.FromSeconds(10);
     private readonly Queue<Unit> _queue = new();
     private bool _running;
+
+    /// <summary>Units waiting for their turn (tests wait on it to know a group has formed).</summary>
+    public int Queued
+    {
+        get
+        {
+            lock (_queue) return _queue.Count;
+        }
+    }
 
     /// <summary>Runs <paramref name="work"/> in a transaction, maybe shared with other units; <paramref name="alone"/> runs it in one of its own.</summary>
     public Task<T> RunAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, Func<DbConnection, Task<T>> alone, CancellationToken ct) =>
@@ -103,19 +114,20 @@ internal sealed class WriterThread(string name, Func<CancellationToken, Task<DbC
         }
         using (connection)
         {
-            if (batch.Count == 1 || !RunGroup(connection, batch))
+            if (batch.Count == 1 || !RunGroup(connection, batch, beforeCommit))
                 foreach (var unit in batch) unit.RunAlone(connection);
             checkpointer?.FinishIfDue(connection);
         }
     }
 
     /// <returns>False when the group was rolled back and its units must run alone.</returns>
-    private static bool RunGroup(DbConnection connection, List<Unit> batch)
+    private static bool RunGroup(DbConnection connection, List<Unit> batch, Action<DbConnection, DbTransaction>? beforeCommit)
     {
         try
         {
             using var transaction = connection.BeginTransaction(IsolationLevel.Serializable);
             foreach (var unit in batch) unit.RunInGroup(connection, transaction);
+            beforeCommit?.Invoke(connection, transaction);
             transaction.Commit();
         }
         catch (Exception)

@@ -70,19 +70,6 @@ public sealed class DeskDatabaseTests : DatabaseTest
     /// Holds the writer with a unit that waits on <paramref name="release"/>, and returns once that unit runs: units
     /// queued from then on wait together, and on SQLite are taken as one group when it is released.
     /// </summary>
-    private async Task<Task> HoldWriterAsync(Task release)
-    {
-        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = Db.Database.WriteAsync(async (c, tx) =>
-        {
-            holding.SetResult();
-            await release;
-            return 0;
-        });
-        await holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        return held;
-    }
-
     /// <summary>
     /// Writes <paramref name="rounds"/> rounds of 50 writes of 20 KB, with a reader reading alongside when
     /// <paramref name="readerAlongside"/>, and returns the longest the write-ahead log file got;
@@ -147,7 +134,7 @@ public sealed class DeskDatabaseTests : DatabaseTest
     public async Task Write_UnitsQueuedTogether_ShareOneTransaction_AndAllCommit()
     {
         var release = new TaskCompletionSource();
-        var held = await HoldWriterAsync(release.Task);
+        var held = await Db.Database.HoldWriterAsync(release.Task);
         var writes = Enumerable.Range(0, 6).Select(i => Db.Database.WriteAsync(async (c, tx) =>
         {
             await InsertAsync(c, tx, $"grouped-{i}");
@@ -166,7 +153,7 @@ public sealed class DeskDatabaseTests : DatabaseTest
     public async Task Write_OneUnitFailsAmongQueuedOnes_OnlyItsCallerSeesTheFailure_AndOnlyItsWritesAreUndone()
     {
         var release = new TaskCompletionSource();
-        var held = await HoldWriterAsync(release.Task);
+        var held = await Db.Database.HoldWriterAsync(release.Task);
         var runs = new int[5];
         var writes = Enumerable.Range(0, 5).Select(i => Db.Database.WriteAsync(async (c, tx) =>
         {
@@ -197,7 +184,7 @@ public sealed class DeskDatabaseTests : DatabaseTest
     public async Task Write_QueuedUnits_EachRunsInItsCallersExecutionContext()
     {
         var release = new TaskCompletionSource();
-        var held = await HoldWriterAsync(release.Task);
+        var held = await Db.Database.HoldWriterAsync(release.Task);
         // Queued one after the other from this flow, each with the caller value set just before.
         var writes = Enumerable.Range(0, 4).Select(i =>
         {
@@ -215,7 +202,7 @@ public sealed class DeskDatabaseTests : DatabaseTest
     public async Task Write_CancelledWhileQueued_IsCancelledAndWritesNothing_TheOthersCommit()
     {
         var release = new TaskCompletionSource();
-        var held = await HoldWriterAsync(release.Task);
+        var held = await Db.Database.HoldWriterAsync(release.Task);
         using var cancel = new CancellationTokenSource();
         var cancelled = Db.Database.WriteAsync((c, tx) => InsertAsync(c, tx, "cancelled"), cancel.Token);
         var kept = Db.Database.WriteAsync((c, tx) => InsertAsync(c, tx, "kept"));

@@ -4,7 +4,6 @@ using AgentDesk.Core.Recall;
 using AgentDesk.Core.Recall.Lexical;
 using AgentDesk.Core.Storage;
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -91,7 +90,9 @@ public sealed class TempDatabase(IEmbeddingGenerator<string, Embedding<float>>? 
     public Task DisposeAsync()
     {
         Semantic.Dispose();
-        SqliteConnection.ClearAllPools();
+        // This database's pool only: clearing every pool closed other tests' idle connections, and SQLite removes a
+        // write-ahead log with its last connection, under a test that was measuring it.
+        using (var connection = Database.Dialect.CreateConnection()) Database.Dialect.DiscardPool(connection);
         if (PostgresConnectionString is { } connectionString)
         {
             TestEngine.DropDatabase(connectionString);

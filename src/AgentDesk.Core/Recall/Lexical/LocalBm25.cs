@@ -98,10 +98,12 @@ public static class LocalBm25
     }
 
     /// <summary>Occurrences of each phrase in the document; a phrase of several tokens must appear contiguously.</summary>
-    private static void Count(IReadOnlyList<string> tokens, List<string[]> phrases, Span<int> row)
+    private static void Count(IReadOnlyList<string> document, List<string[]> phrases, Span<int> row)
     {
         row.Clear();
-        for (var t = 0; t < tokens.Count; t++)
+        // Documents come as arrays from DocumentTokens; indexing one through the interface cost more than the comparing.
+        var tokens = document as string[] ?? [.. document];
+        for (var t = 0; t < tokens.Length; t++)
         {
             var token = tokens[t];
             for (var p = 0; p < phrases.Count; p++)
@@ -113,9 +115,9 @@ public static class LocalBm25
         }
     }
 
-    private static bool FollowsAt(IReadOnlyList<string> tokens, int start, string[] phrase)
+    private static bool FollowsAt(string[] tokens, int start, string[] phrase)
     {
-        if (start + phrase.Length > tokens.Count) return false;
+        if (start + phrase.Length > tokens.Length) return false;
         for (var i = 1; i < phrase.Length; i++)
             if (!string.Equals(tokens[start + i], phrase[i], StringComparison.Ordinal)) return false;
         return true;
