@@ -6,8 +6,8 @@ namespace AgentDesk.Core.Recall;
 /// <summary>
 /// A small agent's memories as agent-wide recalls last read them, with the agent's memory version at that read
 /// (<see cref="Storage.ISqlDialect.MemoryVersionSql"/>). A recall that finds the version unchanged scores these
-/// rows instead of reading the agent again, and when only memories were added since, it reads just those (past
-/// <see cref="Copy.LastSeq"/>) and keeps the longer copy: under load the whole read was most of a recall's time,
+/// rows instead of reading the agent again, and when only memories were added since, it reads just those (the seqs
+/// past <see cref="Copy.LastSeq"/>) and keeps the longer copy: under load the whole read was most of a recall's time,
 /// and it grew with the agent. The rows are shared between recalls and never changed. Their access statistics are
 /// those of the read; recall gives its hits current ones. At most <see cref="MaxRows"/> rows are kept; past that
 /// everything is dropped and the copies are read again as recalls come.
@@ -20,26 +20,28 @@ internal sealed class AgentScopeCache
     private int _rows;
 
     /// <param name="Version">The agent's version when the rows were read (updates and deletes).</param>
-    /// <param name="Inserted">The agent's count of added memories then; the rows hold at least those.</param>
-    /// <param name="LastSeq">The highest seq among the rows (0 when none): memories added later come after it.</param>
-    public sealed record Copy(long Version, long Inserted, long LastSeq, IReadOnlyList<MemoryRow> Rows);
+    /// <param name="LastSeq">
+    /// The agent's newest seq then, or the highest seq among the rows if that is higher (a row added between the
+    /// version's read and the rows'): the rows hold every memory up to it, and memories added later come after it.
+    /// </param>
+    public sealed record Copy(long Version, long LastSeq, IReadOnlyList<MemoryRow> Rows);
 
     /// <returns>The copy kept for <paramref name="agentId"/> at <paramref name="version"/>, or null.</returns>
     public Copy? Get(string agentId, long version) =>
         _entries.TryGetValue(agentId, out var copy) && copy.Version == version ? copy : null;
 
     /// <summary>
-    /// Keeps <paramref name="rows"/>, read at (<paramref name="version"/>, <paramref name="inserted"/>) or later, unless a
-    /// copy of a later version is kept already; returns the copy made.
+    /// Keeps <paramref name="rows"/>, read once the agent's version was (<paramref name="version"/>,
+    /// <paramref name="lastSeq"/>), unless a copy of a later version is kept already; returns the copy made.
     /// </summary>
-    public Copy Put(string agentId, long version, long inserted, IReadOnlyList<MemoryRow> rows)
+    public Copy Put(string agentId, long version, long lastSeq, IReadOnlyList<MemoryRow> rows)
     {
-        var copy = new Copy(version, inserted, rows.Count == 0 ? 0 : rows.Max(r => r.Seq), rows);
+        var copy = new Copy(version, rows.Count == 0 ? lastSeq : Math.Max(lastSeq, rows.Max(r => r.Seq)), rows);
         while (true)
         {
             if (_entries.TryGetValue(agentId, out var kept))
             {
-                if ((kept.Version, kept.Inserted).CompareTo((version, inserted)) > 0) return copy;
+                if ((kept.Version, kept.LastSeq).CompareTo((copy.Version, copy.LastSeq)) > 0) return copy;
                 if (!_entries.TryUpdate(agentId, copy, kept)) continue;
                 Interlocked.Add(ref _rows, rows.Count - kept.Rows.Count);
             }

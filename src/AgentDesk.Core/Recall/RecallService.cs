@@ -210,27 +210,50 @@ public sealed class RecallService(
     }
 
     /// <summary>
-    /// Up to <paramref name="limit"/> + 1 rows of the scope (those past <paramref name="afterSeq"/>, when given), through
-    /// the engine's row reader, not Dapper: on SQLite the statement API costs a fraction of ADO.NET's per-value checks,
-    /// and a small agent's recall reads every row of it.
+    /// Up to <paramref name="limit"/> + 1 rows of the scope, through the engine's row reader, not Dapper: on SQLite the
+    /// statement API costs a fraction of ADO.NET's per-value checks, and a small agent's recall reads every row of it.
     /// </summary>
-    private static List<MemoryRow> ReadScope(DbConnection connection, MemoryFilter filter, int limit, bool withEmbedding, long nowMs, long? afterSeq = null)
+    private static List<MemoryRow> ReadScope(DbConnection connection, MemoryFilter filter, int limit, bool withEmbedding, long nowMs)
     {
         var p = new DynamicParameters();
         p.Add("limit", limit + 1);
-        if (afterSeq is not null) p.Add("after", afterSeq);
+        return ReadRows(connection, $"SELECT {MemoryStore.Columns}{(withEmbedding ? ", m.embedding" : "")} FROM memories m WHERE {filter.ToSql(p, nowMs)} LIMIT @limit", p, withEmbedding);
+    }
+
+    /// <summary>
+    /// How far past a kept copy's last seq the added rows are looked for; further, the agent is read whole. Other
+    /// agents' rows in between are stepped over, so a long-idle copy is cheaper to read again than to extend.
+    /// </summary>
+    private const long MaxAddedRange = 1_000;
+
+    /// <summary>
+    /// The agent's unexpired memories with seq in (<paramref name="afterSeq"/>, <paramref name="lastSeq"/>], with their
+    /// vectors. A range of the table's rowid (NOT INDEXED): through the agent's index SQLite visited every row of the
+    /// agent to find the few new ones.
+    /// </summary>
+    private static List<MemoryRow> ReadAdded(DbConnection connection, string agentId, long afterSeq, long lastSeq, long nowMs)
+    {
+        var p = new DynamicParameters();
+        p.Add("agent", agentId);
+        p.Add("after", afterSeq);
+        p.Add("last", lastSeq);
+        p.Add("now", nowMs);
+        return ReadRows(connection, $"""
+            SELECT {MemoryStore.Columns}, m.embedding FROM memories m NOT INDEXED
+            WHERE m.seq > @after AND m.seq <= @last AND m.agent_id = @agent AND (m.expires_at IS NULL OR m.expires_at > @now)
+            """, p, withEmbedding: true);
+    }
+
+    private static List<MemoryRow> ReadRows(DbConnection connection, string sql, DynamicParameters p, bool withEmbedding)
+    {
         var rows = new List<MemoryRow>();
-        using (var reader = IRowReader.Open(connection,
-            $"SELECT {MemoryStore.Columns}{(withEmbedding ? ", m.embedding" : "")} FROM memories m WHERE {filter.ToSql(p, nowMs)}{(afterSeq is null ? "" : " AND m.seq > @after")} LIMIT @limit",
-            [.. p.ParameterNames.Select(name => ("@" + name, p.Get<object?>(name)))]))
-        {
-            while (reader.Read()) rows.Add(MemoryRow.Read(reader, withEmbedding));
-        }
+        using var reader = IRowReader.Open(connection, sql, [.. p.ParameterNames.Select(name => ("@" + name, p.Get<object?>(name)))]);
+        while (reader.Read()) rows.Add(MemoryRow.Read(reader, withEmbedding));
         return rows;
     }
 
     /// <summary>The agent's memory version (<see cref="ISqlDialect.MemoryVersionSql"/>): (0, 0) before its first memory.</summary>
-    private static (long Version, long Inserted) ReadVersion(DbConnection connection, string versionSql, string agentId)
+    private static (long Version, long LastSeq) ReadVersion(DbConnection connection, string versionSql, string agentId)
     {
         using var reader = IRowReader.Open(connection, versionSql, ("@agent", agentId));
         return reader.Read() ? (reader.GetInt64(0), reader.GetInt64(1)) : (0, 0);
@@ -251,51 +274,36 @@ public sealed class RecallService(
 
     /// <summary>
     /// A small scope (one session, some tags, or a small agent) read whole and scored in process; null when the scope
-    /// is large. A plain agent-wide scope is read directly, up to one row over the limit; an agent found larger is
-    /// remembered for <see cref="LargeAgentRecheckMs"/> so that its recalls go straight to the index.
+    /// is large. Where the engine keeps a version of each agent's memories, any scope of a small agent is taken from
+    /// the agent's kept copy (<see cref="KeptAgentRows"/>) and filtered here; otherwise, and for a large agent's session
+    /// or tags, the scope is read. A plain agent-wide scope is read directly, up to one row over the limit; an agent
+    /// found larger is remembered for <see cref="LargeAgentRecheckMs"/> so that its recalls go straight to the index.
     /// </summary>
     private async Task<List<Candidate>?> ScopedCandidatesAsync(
         DbConnection connection, MemoryFilter filter, IReadOnlyList<string> terms, float[]? queryVector, long nowMs, Trace trace, CancellationToken ct)
     {
         var plainAgent = !filter.HasPredicateBeyondAgent;
-        int limit;
-        if (filter.SessionId is not null || filter.Tags.Count > 0) limit = options.ScopedLimit;
-        else if (options.AgentScopedLimit <= 0) return null;
-        else if (plainAgent && _largeAgents.TryGetValue(filter.AgentId, out var recheckAt) && recheckAt > nowMs) return null;
-        else if (!plainAgent && !await SmallScopeAsync(connection, filter, nowMs, ct)) return null;
-        else limit = options.AgentScopedLimit;
-
-        // A plain agent-wide scope is kept between recalls while the agent's memory version stays the same (read
-        // before the rows, so a copy is never older than the version it is kept under); memories added meanwhile are
-        // read on their own and joined to the copy.
-        var version = plainAgent && database.Dialect.MemoryVersionSql is { } versionSql
-            ? ReadVersion(connection, versionSql, filter.AgentId)
-            : ((long Version, long Inserted)?)null;
         IReadOnlyList<MemoryRow> rows;
-        if (version is { } v && _scopes.Get(filter.AgentId, v.Version) is { } kept)
+        if (options.AgentScopedLimit > 0 && !KnownLarge(filter.AgentId, nowMs) && database.Dialect.MemoryVersionSql is { } versionSql
+            && KeptAgentRows(connection, versionSql, filter.AgentId, nowMs, trace) is { } agentRows)
         {
-            rows = kept.Rows.Where(r => r.ExpiresAt is null || r.ExpiresAt > nowMs).ToList();
-            if (kept.Inserted != v.Inserted)
-            {
-                var added = ReadScope(connection, filter, limit - rows.Count, withEmbedding: true, nowMs, afterSeq: kept.LastSeq);
-                if (rows.Count + added.Count > limit)
-                {
-                    _largeAgents[filter.AgentId] = nowMs + LargeAgentRecheckMs;
-                    return null;
-                }
-                rows = _scopes.Put(filter.AgentId, v.Version, v.Inserted, [.. rows, .. added]).Rows;
-            }
-            trace.AccessStatisticsStale = true;
+            rows = plainAgent ? agentRows : agentRows.Where(r => filter.Matches(r.ToMemory(), nowMs)).ToList();
+            if (rows.Count > ScopeLimit(filter)) return null;
         }
         else
         {
-            var read = ReadScope(connection, filter, limit, withEmbedding: queryVector is not null || version is not null, nowMs);
+            var limit = ScopeLimit(filter);
+            if (filter.SessionId is null && filter.Tags.Count == 0)
+            {
+                if (options.AgentScopedLimit <= 0 || (plainAgent && KnownLarge(filter.AgentId, nowMs))) return null;
+                if (!plainAgent && !await SmallScopeAsync(connection, filter, nowMs, ct)) return null;
+            }
+            var read = ReadScope(connection, filter, limit, withEmbedding: queryVector is not null, nowMs);
             if (read.Count > limit)
             {
                 if (plainAgent) _largeAgents[filter.AgentId] = nowMs + LargeAgentRecheckMs;
                 return null;
             }
-            if (version is { } readAt) _scopes.Put(filter.AgentId, readAt.Version, readAt.Inserted, read);
             rows = read;
         }
         trace.Path = "scoped";
@@ -309,6 +317,42 @@ public sealed class RecallService(
         trace.Count("scope", rows.Count);
         trace.Lap("scope");
         return candidates;
+    }
+
+    /// <summary>The most memories a scope may hold to be scored in process: a session's or tags', or an agent's.</summary>
+    private int ScopeLimit(MemoryFilter filter) =>
+        filter.SessionId is not null || filter.Tags.Count > 0 ? options.ScopedLimit : options.AgentScopedLimit;
+
+    private bool KnownLarge(string agentId, long nowMs) => _largeAgents.TryGetValue(agentId, out var recheckAt) && recheckAt > nowMs;
+
+    /// <summary>
+    /// The small agent's unexpired memories, from the copy kept while its memory version stays the same (read before
+    /// the rows, so a copy is never older than the version it is kept under). Memories added meanwhile are read on
+    /// their own and joined to the copy, unless so many rows came since that reading the agent again is cheaper.
+    /// Null when the agent holds more than <see cref="RecallOptions.AgentScopedLimit"/> memories.
+    /// </summary>
+    private IReadOnlyList<MemoryRow>? KeptAgentRows(DbConnection connection, string versionSql, string agentId, long nowMs, Trace trace)
+    {
+        var limit = options.AgentScopedLimit;
+        var (version, lastSeq) = ReadVersion(connection, versionSql, agentId);
+        List<MemoryRow> rows;
+        if (_scopes.Get(agentId, version) is { } kept && lastSeq - kept.LastSeq <= MaxAddedRange)
+        {
+            rows = kept.Rows.Where(r => r.ExpiresAt is null || r.ExpiresAt > nowMs).ToList();
+            trace.AccessStatisticsStale = true;
+            if (lastSeq <= kept.LastSeq) return rows;
+            rows.AddRange(ReadAdded(connection, agentId, kept.LastSeq, lastSeq, nowMs));
+        }
+        else
+        {
+            rows = ReadScope(connection, new MemoryFilter { AgentId = agentId }, limit, withEmbedding: true, nowMs);
+        }
+        if (rows.Count > limit)
+        {
+            _largeAgents[agentId] = nowMs + LargeAgentRecheckMs;
+            return null;
+        }
+        return _scopes.Put(agentId, version, lastSeq, rows).Rows;
     }
 
     /// <summary>Whether a filtered agent-wide scope holds at most <see cref="RecallOptions.AgentScopedLimit"/> memories (an index-bounded count).</summary>

@@ -26,9 +26,9 @@ public interface ISqlDialect
 
     /// <summary>
     /// Reads the version of one agent's memories (<c>@agent</c>; no row reads as none) as two columns: a version that
-    /// changes with every update or delete of them but their access statistics, and a count of the memories added.
-    /// While the version holds, the added memories are exactly those past the last <c>seq</c> read. Null when the
-    /// engine keeps none and recall must read the memories each time.
+    /// changes with every update or delete of them but their access statistics, and the agent's newest seq, which
+    /// adding a memory moves. While the version holds, the added memories are exactly those past the last seq read.
+    /// Null when the engine keeps none and recall must read the memories each time.
     /// </summary>
     string? MemoryVersionSql { get; }
 

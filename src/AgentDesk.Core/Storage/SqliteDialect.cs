@@ -44,7 +44,7 @@ public sealed class SqliteDialect : ISqlDialect
     public bool LateCommits => false;
 
     // Kept by the triggers of migration 0013.
-    public string? MemoryVersionSql => "SELECT version, inserted FROM memory_versions WHERE agent_id = @agent";
+    public string? MemoryVersionSql => "SELECT version, last_seq FROM memory_versions WHERE agent_id = @agent";
 
     public static SqliteDialect ForFile(string path, bool fullSync = false)
     {

@@ -114,16 +114,31 @@ public sealed class RecallServiceTests : DatabaseTest
     {
         var (first, _, _) = await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "modem one" });
         Assert.Single(await Recall("modem"));
-        // Changed behind the kept copy's back: the trigger's bump is undone, so only a whole read would see it.
-        await Db.Database.WriteAsync(async (c, tx) =>
-        {
-            await c.ExecuteAsync("UPDATE memories SET content = 'modem changed unseen' WHERE id = @id", new { id = first.Id }, tx);
-            return await c.ExecuteAsync("UPDATE memory_versions SET version = version - 1 WHERE agent_id = 'bot'", transaction: tx);
-        });
+        await HideChangeAsync(first.Id, "modem changed unseen");
 
         await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "modem two" });
         Assert.Equal(["modem one", "modem two"], (await Recall("modem")).Select(h => h.Memory.Content).Order());
     }
+
+    [SqliteOnlyFact("only SQLite keeps a version of an agent's memories")]
+    public async Task Recall_AfterManyRowsOfOtherAgents_ReadsTheAgentWholeAgain()
+    {
+        var (first, _, _) = await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "modem one" });
+        Assert.Single(await Recall("modem"));
+        await HideChangeAsync(first.Id, "modem changed unseen");
+
+        await Db.Memories.StoreBatchAsync(Enumerable.Range(0, 1_001).Select(i => new NewMemory { AgentId = "other", Content = $"note {i}" }).ToList());
+        await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "modem two" });
+        Assert.Equal(["modem changed unseen", "modem two"], (await Recall("modem")).Select(h => h.Memory.Content).Order());
+    }
+
+    /// <summary>Changes a memory's content with the trigger's version bump undone, so only a whole read of the agent sees it.</summary>
+    private Task HideChangeAsync(string id, string content) =>
+        Db.Database.WriteAsync(async (c, tx) =>
+        {
+            await c.ExecuteAsync("UPDATE memories SET content = @content WHERE id = @id", new { id, content }, tx);
+            return await c.ExecuteAsync("UPDATE memory_versions SET version = version - 1 WHERE agent_id = 'bot'", transaction: tx);
+        });
 
     [Fact]
     public async Task Recall_AfterTheNewestMemoryIsForgottenAndItsSeqReused_SeesOnlyTheNewOne()
@@ -136,6 +151,30 @@ public sealed class RecallServiceTests : DatabaseTest
         var (replacement, _, _) = await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "modem replacement" });
         if (!TestEngine.IsPostgres) Assert.Equal(newest.Seq, replacement.Seq);
         Assert.Equal(["modem old", "modem replacement"], (await Recall("modem")).Select(h => h.Memory.Content).Order());
+    }
+
+    // Session and tag scopes of a small agent come from the same kept copy, filtered in process.
+
+    [Fact]
+    public async Task Recall_OfASessionOrTag_AfterEveryKindOfChange_SeesTheScopeAsItIsNow()
+    {
+        var (session, _) = await Db.Sessions.StartAsync("bot", "call", null);
+        var inSession = new MemoryFilter { AgentId = "bot", SessionId = session.Id };
+        var tagged = new MemoryFilter { AgentId = "bot", Tags = ["billing"] };
+        Task<IReadOnlyList<RecallHit>> Scoped(MemoryFilter filter) => Recall("modem", filter);
+        var (kept, _, _) = await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", SessionId = session.Id, Content = "modem reset", Tags = ["billing"] });
+        await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = "modem outside the call" });
+        Assert.Equal(2, (await Recall("modem")).Count);
+        Assert.Equal(["modem reset"], (await Scoped(inSession)).Select(h => h.Memory.Content));
+
+        await Db.Memories.StoreAsync(new NewMemory { AgentId = "bot", SessionId = session.Id, Content = "modem swapped" });
+        Assert.Equal(["modem reset", "modem swapped"], (await Scoped(inSession)).Select(h => h.Memory.Content).Order());
+        Assert.Equal(["modem reset"], (await Scoped(tagged)).Select(h => h.Memory.Content));
+
+        await Db.Memories.UpdateAsync(kept.Id, "bot", new MemoryPatch { Tags = ["shipping"] });
+        Assert.Empty(await Scoped(tagged));
+        Assert.Equal(1, await Db.Memories.DeleteAsync(new MemoryFilter { AgentId = "bot", Ids = [kept.Id] }));
+        Assert.Equal(["modem swapped"], (await Scoped(inSession)).Select(h => h.Memory.Content));
     }
 
     [Fact]

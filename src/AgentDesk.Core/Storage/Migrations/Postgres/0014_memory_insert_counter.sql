@@ -1,3 +1,0 @@
--- SQLite's 0014 counts new memories apart from other changes in its per-agent memory version (see 0013 for why
--- PostgreSQL keeps none); this migration only keeps the two engines' numbering in step.
-SELECT 1;
