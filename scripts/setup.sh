@@ -20,6 +20,9 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 packages=()
+# The system's SQLite: the bundled one sleeps whole seconds where SQLite asks for microseconds (see
+# src/AgentDesk.Core/Storage/SqliteLibrary.cs); without this package AgentDesk falls back to it.
+dpkg-query -W -f='${Status}' libsqlite3-0 2>/dev/null | grep -q 'install ok installed' || packages+=(libsqlite3-0)
 if [[ "$mode" == "test" ]]; then
   [[ -x /usr/bin/chromium ]] || packages+=(chromium)
   fc-list 2>/dev/null | grep -qi liberation || packages+=(fonts-liberation)

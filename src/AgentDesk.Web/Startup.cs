@@ -50,6 +50,7 @@ public sealed class StartupService(
         try
         {
             var applied = await migrator.MigrateAsync(stoppingToken);
+            if (database.Dialect is SqliteDialect) logger.LogInformation("SQLite runs on {Library}", SqliteLibrary.Description);
             if (applied.Count > 0) logger.LogInformation("Applied migrations {Versions}", string.Join(", ", applied));
             await database.RefreshStatisticsAsync(stoppingToken);
             state.Phase = "loading vectors";

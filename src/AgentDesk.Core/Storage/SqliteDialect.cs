@@ -24,6 +24,7 @@ public sealed class SqliteDialect : ISqlDialect
         {
             if (!_initialised)
             {
+                SqliteLibrary.Choose();
                 SQLitePCL.Batteries_V2.Init();
                 _initialised = true;
             }
