@@ -10,7 +10,7 @@ namespace AgentDesk.Core.Tests.Memory;
 /// before it commits), so store units sharing a group commit, and a change or a forget of a memory stored earlier in
 /// the same transaction, must leave the index exactly in step with the table. Without the index written before the
 /// change, a client id repeated within one store call corrupts the index ("database disk image is malformed");
-/// the same change or forget made by another unit of the group showed no harm on this SQLite, but is guarded alike.
+/// the same change or forget made by another unit of the group showed no harm on SQLite 3.35.5, but is guarded alike.
 /// </summary>
 public sealed class FullTextIndexingTests
 {
