@@ -283,12 +283,13 @@ public sealed class RecallService(
         DbConnection connection, MemoryFilter filter, IReadOnlyList<string> terms, float[]? queryVector, long nowMs, Trace trace, CancellationToken ct)
     {
         var plainAgent = !filter.HasPredicateBeyondAgent;
-        IReadOnlyList<MemoryRow> rows;
+        // Each row becomes a memory once: a filtered scope tests the memory, and the candidate carries it.
+        List<(MemoryRow Row, Memory.Memory Memory)> scope;
         if (options.AgentScopedLimit > 0 && !KnownLarge(filter.AgentId, nowMs) && database.Dialect.MemoryVersionSql is { } versionSql
             && KeptAgentRows(connection, versionSql, filter.AgentId, nowMs, trace) is { } agentRows)
         {
-            rows = plainAgent ? agentRows : agentRows.Where(r => filter.Matches(r.ToMemory(), nowMs)).ToList();
-            if (rows.Count > ScopeLimit(filter)) return null;
+            scope = [.. agentRows.Select(r => (Row: r, Memory: r.ToMemory())).Where(x => plainAgent || filter.Matches(x.Memory, nowMs))];
+            if (scope.Count > ScopeLimit(filter)) return null;
         }
         else
         {
@@ -304,17 +305,17 @@ public sealed class RecallService(
                 if (plainAgent) _largeAgents[filter.AgentId] = nowMs + LargeAgentRecheckMs;
                 return null;
             }
-            rows = read;
+            scope = [.. read.Select(r => (Row: r, Memory: r.ToMemory()))];
         }
         trace.Path = "scoped";
-        var textScores = terms.Count > 0 ? LocalBm25.Score(terms, rows.Select(r => _tokens.Of(r.Seq, r.Content)).ToList()) : null;
-        var candidates = rows.Select((r, i) =>
+        var textScores = terms.Count > 0 ? LocalBm25.Score(terms, scope.Select(x => _tokens.Of(x.Row.Seq, x.Row.Content)).ToList()) : null;
+        var candidates = scope.Select((x, i) =>
         {
             var text = textScores is null || textScores[i] <= 0 ? (double?)null : textScores[i];
-            var vector = queryVector is null ? null : SemanticIndex.Cosine(queryVector, r.Embedding);
-            return new Candidate(r.ToMemory(), text, vector, Sources(text is not null, vector is not null, false));
+            var vector = queryVector is null ? null : SemanticIndex.Cosine(queryVector, x.Row.Embedding);
+            return new Candidate(x.Memory, text, vector, Sources(text is not null, vector is not null, false));
         }).ToList();
-        trace.Count("scope", rows.Count);
+        trace.Count("scope", scope.Count);
         trace.Lap("scope");
         return candidates;
     }
