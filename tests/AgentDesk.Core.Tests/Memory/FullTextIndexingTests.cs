@@ -14,6 +14,9 @@ namespace AgentDesk.Core.Tests.Memory;
 /// </summary>
 public sealed class FullTextIndexingTests
 {
+    /// <summary>A database whose recalls always go through the full-text index (no agent is scored in process).</summary>
+    private static TempDatabase IndexedRecall() => new() { RecallOptions = new RecallOptions { AgentScopedLimit = 0 } };
+
     private static async Task<IReadOnlyList<RecallHit>> MatchedAsync(TempDatabase db, string query) =>
         [.. (await db.Recall.RecallAsync(new RecallRequest { Filter = new MemoryFilter { AgentId = "bot" }, Query = query, Routing = "bm25" }))
             .Hits.Where(h => h.TextScore is not null)];
@@ -30,7 +33,7 @@ public sealed class FullTextIndexingTests
     private static async Task AssertScoresAsIfStoredCleanlyAsync(TempDatabase db, string query, params string[] contents)
     {
         var expected = new Dictionary<string, double?>();
-        await new TempDatabase { RecallOptions = new RecallOptions { AgentScopedLimit = 0 } }.UseAsync(async clean =>
+        await IndexedRecall().UseAsync(async clean =>
         {
             foreach (var content in contents) await clean.Memories.StoreAsync(new NewMemory { AgentId = "bot", Content = content });
             foreach (var hit in await MatchedAsync(clean, query)) expected[hit.Memory.Content] = hit.TextScore;
@@ -66,7 +69,7 @@ public sealed class FullTextIndexingTests
     [Fact]
     public async Task Stores_SharingATransaction_AreEachFoundByTheIndex()
     {
-        await new TempDatabase { RecallOptions = new RecallOptions { AgentScopedLimit = 0 } }.UseAsync(async db =>
+        await IndexedRecall().UseAsync(async db =>
         {
             var words = new[] { "modem", "invoice", "router", "refund", "password", "delivery" };
             await InOneGroupAsync(db, words.Select(word => (Func<Task<Core.Memory.Memory>>)(async () =>
@@ -80,7 +83,7 @@ public sealed class FullTextIndexingTests
     [Fact]
     public async Task Change_InTheTransactionThatStoredTheMemory_KeepsTheIndexInStep()
     {
-        await new TempDatabase { RecallOptions = new RecallOptions { AgentScopedLimit = 0 } }.UseAsync(async db =>
+        await IndexedRecall().UseAsync(async db =>
         {
             await InOneGroupAsync<object>(db,
                 async () => await db.Memories.StoreAsync(new NewMemory { Id = "changed", AgentId = "bot", Content = "alpha modem" }),
@@ -97,7 +100,7 @@ public sealed class FullTextIndexingTests
     [Fact]
     public async Task Forget_InTheTransactionThatStoredTheMemory_KeepsTheIndexInStep()
     {
-        await new TempDatabase { RecallOptions = new RecallOptions { AgentScopedLimit = 0 } }.UseAsync(async db =>
+        await IndexedRecall().UseAsync(async db =>
         {
             await InOneGroupAsync<object>(db,
                 async () => await db.Memories.StoreAsync(new NewMemory { Id = "forgotten", AgentId = "bot", Content = "gamma modem" }),
@@ -114,7 +117,7 @@ public sealed class FullTextIndexingTests
     [Fact]
     public async Task Store_RepeatingAClientIdInOneCall_IndexesOnlyTheLastContent()
     {
-        await new TempDatabase { RecallOptions = new RecallOptions { AgentScopedLimit = 0 } }.UseAsync(async db =>
+        await IndexedRecall().UseAsync(async db =>
         {
             await db.Memories.StoreBatchAsync([
                 new NewMemory { Id = "twice", AgentId = "bot", Content = "first modem" },
