@@ -201,7 +201,9 @@ public sealed partial class HandoffQueue(
                 chain_depth = pending.ChainDepth,
             }, ct);
             return new Queueing(pending, null, false);
-        }, async (first, connection, tx) => first.Race == Race.None ? await QueueAsync(connection, tx, first.Handoff, ct) : first, ct);
+        },
+            // The summary is committed: the session is ended and the handoff queued even if the caller has gone.
+            async (first, connection, tx) => first.Race == Race.None ? await QueueAsync(connection, tx, first.Handoff, CancellationToken.None) : first, ct);
         if (written.Race != Race.None)
             return new(await RetryOrRefuseAsync(written.Handoff, ct, sameRequest: written.Race == Race.SameKey), true);
         events.Publish(new DeskChange("memory", session.AgentId));

@@ -87,19 +87,26 @@ public sealed class DeskDatabase
     }
 
     /// <summary>
-    /// Runs <paramref name="first"/> and then <paramref name="then"/> as two transactions, one after the other in the
-    /// same turn of the writer queue: the first is committed (durable) before the second begins, and stays committed
-    /// if the second fails. One turn instead of two keeps a two-phase write from queueing twice behind other writers.
+    /// Runs <paramref name="first"/> and then <paramref name="then"/> as two transactions, one after the other: the first
+    /// is committed (durable) before the second begins, and stays committed if the second fails. On the writer thread the
+    /// second leads the group that follows the first's, so a two-phase write queues once and shares both commits. Once the
+    /// first has committed the second runs even if <paramref name="ct"/> is cancelled, so a caller who gives up never
+    /// leaves the first phase's state waiting for the next start-up to be completed.
     /// </summary>
     public Task<T2> WriteInTwoPhasesAsync<T1, T2>(
         Func<DbConnection, DbTransaction, Task<T1>> first, Func<T1, DbConnection, DbTransaction, Task<T2>> then, CancellationToken ct = default)
     {
-        async Task<T2> Turn(DbConnection connection)
+        if (_writer is not null)
+            return _writer.RunInTwoPhasesAsync<T1, T2>(first, connection => InTransactionAsync(connection, first, ct), done =>
+            {
+                Task<T2> Second(DbConnection c, DbTransaction tx) => then(done, c, tx);
+                return (Second, c => InTransactionAsync(c, Second, CancellationToken.None));
+            }, ct);
+        return InConnectionAsync(async connection =>
         {
             var done = await InTransactionAsync(connection, first, ct);
-            return await InTransactionAsync(connection, (c, tx) => then(done, c, tx), ct);
-        }
-        return _writer is null ? InConnectionAsync(Turn, ct) : _writer.RunAloneAsync(Turn, ct);
+            return await InTransactionAsync(connection, (c, tx) => then(done, c, tx), CancellationToken.None);
+        }, ct);
     }
 
     private async Task<T> InConnectionAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken ct)

@@ -16,8 +16,9 @@ namespace AgentDesk.Core.Storage;
 /// A group runs its units in queue order inside one transaction, exactly as if each had committed before the next
 /// began. When any unit throws (or the commit fails), the whole group is rolled back and every unit runs again alone,
 /// in its own transaction as before: a unit's failure reaches only its own caller. Units must therefore touch only
-/// the database, which <see cref="DeskDatabase"/> already requires of them. A unit that is not groupable (two
-/// transactions in one turn) always runs alone. The thread leaves after <see cref="IdleExit"/> without work and is
+/// the database, which <see cref="DeskDatabase"/> already requires of them. A two-phase write's second phase is a unit
+/// of its own that leads the group after the one that committed its first phase, so neither phase waits for the
+/// queue twice nor commits alone. The thread leaves after <see cref="IdleExit"/> without work and is
 /// started again on demand. A unit runs in the execution context of the caller that queued it (so the audit actor goes
 /// with it) and completes its task asynchronously, so the caller's continuation never runs on this thread.
 /// </summary>
@@ -42,14 +43,32 @@ internal sealed class WriterThread(
     }
 
     /// <summary>Runs <paramref name="work"/> in a transaction, maybe shared with other units; <paramref name="alone"/> runs it in one of its own.</summary>
-    public Task<T> RunAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, Func<DbConnection, Task<T>> alone, CancellationToken ct) =>
-        Post(new Unit<T>(work, alone, ct));
+    public Task<T> RunAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, Func<DbConnection, Task<T>> alone, CancellationToken ct)
+    {
+        var outcome = new Outcome<T>();
+        Post(new Unit<T>(work, alone, ct, outcome, null));
+        return outcome.Task;
+    }
 
-    /// <summary>Runs <paramref name="turn"/> alone: it opens and commits its own transactions.</summary>
-    public Task<T> RunAloneAsync<T>(Func<DbConnection, Task<T>> turn, CancellationToken ct) =>
-        Post(new Unit<T>(null, turn, ct));
+    /// <summary>
+    /// Runs <paramref name="first"/> like <see cref="RunAsync{T}"/> and, once its transaction has committed, the second
+    /// phase <paramref name="then"/> makes at the head of the next group. The second phase runs whatever becomes of
+    /// <paramref name="ct"/> meanwhile: the first is durable by then, and a caller who gave up must not leave it half done.
+    /// </summary>
+    public Task<T2> RunInTwoPhasesAsync<T1, T2>(
+        Func<DbConnection, DbTransaction, Task<T1>> first, Func<DbConnection, Task<T1>> firstAlone,
+        Func<T1, (Func<DbConnection, DbTransaction, Task<T2>> Work, Func<DbConnection, Task<T2>> Alone)> then, CancellationToken ct)
+    {
+        var outcome = new Outcome<T2>();
+        Post(new Unit<T1>(first, firstAlone, ct, outcome, done =>
+        {
+            var (work, alone) = then(done);
+            return new Unit<T2>(work, alone, CancellationToken.None, outcome, null);
+        }));
+        return outcome.Task;
+    }
 
-    private Task<T> Post<T>(Unit<T> unit)
+    private void Post(Unit unit)
     {
         unit.Ct.ThrowIfCancellationRequested();
         lock (_queue)
@@ -58,24 +77,26 @@ internal sealed class WriterThread(
             if (_running)
             {
                 Monitor.Pulse(_queue);
-                return unit.Task;
+                return;
             }
             _running = true;
         }
         new Thread(Loop) { IsBackground = true, Name = name }.Start();
-        return unit.Task;
     }
 
     private void Loop()
     {
         checkpointer?.WriterStarted();
         var batch = new List<Unit>(MaxGroup);
+        var carried = new List<Unit>();
         while (true)
         {
             batch.Clear();
+            batch.AddRange(carried);
+            carried.Clear();
             lock (_queue)
             {
-                while (_queue.Count == 0)
+                while (batch.Count == 0 && _queue.Count == 0)
                 {
                     if (!Monitor.Wait(_queue, IdleExit) && _queue.Count == 0)
                     {
@@ -84,11 +105,11 @@ internal sealed class WriterThread(
                         return;
                     }
                 }
-                batch.Add(_queue.Dequeue());
-                while (batch[0].Groupable && batch.Count < MaxGroup && _queue.TryPeek(out var next) && next.Groupable)
-                    batch.Add(_queue.Dequeue());
+                while (batch.Count < MaxGroup && _queue.TryDequeue(out var next)) batch.Add(next);
             }
             Run(batch);
+            foreach (var unit in batch)
+                if (unit.Then is { } then) carried.Add(then);
         }
     }
 
@@ -139,17 +160,38 @@ internal sealed class WriterThread(
         return true;
     }
 
-    private abstract class Unit(CancellationToken ct)
+    /// <summary>Where a write's result goes: its caller's task, which the last phase completes.</summary>
+    private abstract class Outcome
+    {
+        public abstract void Cancel(CancellationToken ct);
+        public abstract void Fail(Exception e);
+    }
+
+    private sealed class Outcome<T> : Outcome
+    {
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<T> Task => _done.Task;
+        public void Succeed(T result) => _done.TrySetResult(result);
+        public override void Cancel(CancellationToken ct) => _done.TrySetCanceled(ct);
+        public override void Fail(Exception e) => _done.TrySetException(e);
+    }
+
+    private abstract class Unit(CancellationToken ct, Outcome outcome)
     {
         private readonly ExecutionContext? _context = ExecutionContext.Capture();
 
         public CancellationToken Ct { get; } = ct;
-        public abstract bool Groupable { get; }
+        protected Outcome Outcome { get; } = outcome;
+
+        /// <summary>The second phase, once this first phase has committed; it runs at the head of the next group.</summary>
+        public Unit? Then { get; protected set; }
+
         public abstract void RunInGroup(DbConnection connection, DbTransaction transaction);
         public abstract void Succeed();
         public abstract void RunAlone(DbConnection connection);
-        public abstract void Cancel();
-        public abstract void Fail(Exception e);
+        public void Cancel() => Outcome.Cancel(Ct);
+        public void Fail(Exception e) => Outcome.Fail(e);
 
         protected void InCallerContext(Action action)
         {
@@ -158,19 +200,24 @@ internal sealed class WriterThread(
         }
     }
 
-    private sealed class Unit<T>(Func<DbConnection, DbTransaction, Task<T>>? work, Func<DbConnection, Task<T>> alone, CancellationToken ct) : Unit(ct)
+    /// <param name="then">Makes the second phase from this one's result; null completes <paramref name="outcome"/> (an <see cref="Outcome{T}"/>) with it.</param>
+    private sealed class Unit<T>(
+        Func<DbConnection, DbTransaction, Task<T>> work, Func<DbConnection, Task<T>> alone, CancellationToken ct, Outcome outcome, Func<T, Unit>? then)
+        : Unit(ct, outcome)
     {
-        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T? _result;
-
-        public Task<T> Task => _done.Task;
-        public override bool Groupable => work is not null;
 
         // SQLite's calls complete synchronously, so these wait only if a unit awaits something else.
         public override void RunInGroup(DbConnection connection, DbTransaction transaction) =>
-            InCallerContext(() => _result = work!(connection, transaction).GetAwaiter().GetResult());
+            InCallerContext(() => _result = work(connection, transaction).GetAwaiter().GetResult());
 
-        public override void Succeed() => _done.TrySetResult(_result!);
+        public override void Succeed() => Done(_result!);
+
+        private void Done(T result)
+        {
+            if (then is null) ((Outcome<T>)Outcome).Succeed(result);
+            else InCallerContext(() => Then = then(result));
+        }
 
         public override void RunAlone(DbConnection connection)
         {
@@ -181,22 +228,23 @@ internal sealed class WriterThread(
             }
             InCallerContext(() =>
             {
+                T result;
                 try
                 {
-                    _done.TrySetResult(alone(connection).GetAwaiter().GetResult());
+                    result = alone(connection).GetAwaiter().GetResult();
                 }
                 catch (OperationCanceledException) when (Ct.IsCancellationRequested)
                 {
                     Cancel();
+                    return;
                 }
                 catch (Exception e)
                 {
                     Fail(e);
+                    return;
                 }
+                Done(result);
             });
         }
-
-        public override void Cancel() => _done.TrySetCanceled(Ct);
-        public override void Fail(Exception e) => _done.TrySetException(e);
     }
 }

@@ -38,6 +38,64 @@ public sealed class DeskDatabaseTests : DatabaseTest
         Assert.Equal(1, await CountAsync("b"));
     }
 
+    [SqliteOnlyFact("PostgreSQL runs writers side by side; only the in-process writer queue groups them")]
+    public async Task WriteInTwoPhases_QueuedWithOthers_FirstPhaseJoinsTheirGroup_SecondLeadsTheNext()
+    {
+        var release = new TaskCompletionSource();
+        var held = await Db.Database.HoldWriterAsync(release.Task);
+        System.Data.Common.DbTransaction? firstTransaction = null;
+        var before = Db.Database.WriteAsync(async (c, tx) =>
+        {
+            await InsertAsync(c, tx, "before");
+            return tx;
+        });
+        var twoPhase = Db.Database.WriteInTwoPhasesAsync(
+            async (c, tx) =>
+            {
+                firstTransaction = tx;
+                return await InsertAsync(c, tx, "first");
+            },
+            async (_, c, tx) =>
+            {
+                // The first phase is committed: another connection sees it while this transaction is open.
+                Assert.Equal(1, await CountAsync("first"));
+                await InsertAsync(c, tx, "second");
+                return tx;
+            });
+        var after = Db.Database.WriteAsync(async (c, tx) =>
+        {
+            await InsertAsync(c, tx, "after");
+            return tx;
+        });
+
+        release.SetResult();
+        await held;
+
+        var secondTransaction = await twoPhase;
+        Assert.Same(await before, firstTransaction);
+        Assert.Same(await after, firstTransaction);
+        Assert.NotSame(firstTransaction, secondTransaction);
+        foreach (var key in new[] { "before", "first", "second", "after" }) Assert.Equal(1, await CountAsync(key));
+    }
+
+    [Fact]
+    public async Task WriteInTwoPhases_CallerGivesUpOnceTheFirstCommitted_TheSecondStillCommits()
+    {
+        using var cancel = new CancellationTokenSource();
+        var result = await Db.Database.WriteInTwoPhasesAsync(
+            (c, tx) => InsertAsync(c, tx, "first"),
+            async (inserted, c, tx) =>
+            {
+                cancel.Cancel();
+                return inserted + await InsertAsync(c, tx, "second");
+            },
+            cancel.Token);
+
+        Assert.Equal(2, result);
+        Assert.Equal(1, await CountAsync("first"));
+        Assert.Equal(1, await CountAsync("second"));
+    }
+
     [Fact]
     public async Task Write_Fails_RollsBack()
     {
@@ -66,10 +124,6 @@ public sealed class DeskDatabaseTests : DatabaseTest
         Assert.Equal("8", await Db.Database.ReadAsync(c => c.ExecuteScalarAsync<string>("SELECT value FROM settings WHERE key = 'counter'")));
     }
 
-    /// <summary>
-    /// Holds the writer with a unit that waits on <paramref name="release"/>, and returns once that unit runs: units
-    /// queued from then on wait together, and on SQLite are taken as one group when it is released.
-    /// </summary>
     /// <summary>
     /// Writes <paramref name="rounds"/> rounds of 50 writes of 20 KB, with a reader reading alongside when
     /// <paramref name="readerAlongside"/>, and returns the longest the write-ahead log file got;
