@@ -22,7 +22,7 @@ public sealed class DeskDatabase
         // SqliteDialect keeps SQLite's automatic checkpoint only as WalCheckpointer's backstop.
         if (!dialect.SerializeWrites) return;
         if (dialect is SqliteDialect) Checkpointer = new WalCheckpointer(OpenAsync);
-        _writer = new WriterThread($"AgentDesk {dialect.Name} writer", OpenAsync, Checkpointer,
+        _writer = new WriterThread($"AgentDesk {dialect.Name} writer", OpenWriterAsync, Checkpointer,
             (connection, transaction) => dialect.FlushIndexAsync(connection, transaction, CancellationToken.None).GetAwaiter().GetResult());
     }
 
@@ -35,6 +35,13 @@ public sealed class DeskDatabase
 
     /// <summary>Copies SQLite's write-ahead log into the database for the writer; null on other engines.</summary>
     internal WalCheckpointer? Checkpointer { get; }
+
+    /// <summary>The writer thread's connection: over SQLite, one that keeps its compiled statements (<see cref="CachedStatementConnection"/>).</summary>
+    private async Task<DbConnection> OpenWriterAsync(CancellationToken ct)
+    {
+        var connection = await OpenAsync(ct);
+        return connection is Microsoft.Data.Sqlite.SqliteConnection sqlite ? new CachedStatementConnection(sqlite) : connection;
+    }
 
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {

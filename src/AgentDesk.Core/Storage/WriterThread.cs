@@ -89,6 +89,7 @@ internal sealed class WriterThread(
         checkpointer?.WriterStarted();
         var batch = new List<Unit>(MaxGroup);
         var carried = new List<Unit>();
+        DbConnection? connection = null;
         while (true)
         {
             batch.Clear();
@@ -102,18 +103,21 @@ internal sealed class WriterThread(
                     {
                         _running = false;
                         checkpointer?.WriterStopped();
+                        connection?.Dispose();
                         return;
                     }
                 }
                 while (batch.Count < MaxGroup && _queue.TryDequeue(out var next)) batch.Add(next);
             }
-            Run(batch);
+            connection = Run(batch, connection);
             foreach (var unit in batch)
                 if (unit.Then is { } then) carried.Add(then);
         }
     }
 
-    private void Run(List<Unit> batch)
+    /// <param name="connection">The thread's connection, opened by the first batch and kept while the thread runs (so its compiled statements are too).</param>
+    /// <returns>The connection, or null when it could not be opened (the next batch tries again).</returns>
+    private DbConnection? Run(List<Unit> batch, DbConnection? connection)
     {
         // One look at each token: a unit cancelled between two looks would be dropped without its task completing.
         batch.RemoveAll(unit =>
@@ -122,23 +126,20 @@ internal sealed class WriterThread(
             unit.Cancel();
             return true;
         });
-        if (batch.Count == 0) return;
-        DbConnection connection;
+        if (batch.Count == 0) return connection;
         try
         {
-            connection = open(CancellationToken.None).GetAwaiter().GetResult();
+            connection ??= open(CancellationToken.None).GetAwaiter().GetResult();
         }
         catch (Exception e)
         {
             foreach (var unit in batch) unit.Fail(e);
-            return;
+            return null;
         }
-        using (connection)
-        {
-            if (batch.Count == 1 || !RunGroup(connection, batch, beforeCommit))
-                foreach (var unit in batch) unit.RunAlone(connection);
-            checkpointer?.FinishIfDue(connection);
-        }
+        if (batch.Count == 1 || !RunGroup(connection, batch, beforeCommit))
+            foreach (var unit in batch) unit.RunAlone(connection);
+        checkpointer?.FinishIfDue(connection);
+        return connection;
     }
 
     /// <returns>False when the group was rolled back and its units must run alone.</returns>

@@ -1,0 +1,176 @@
+using System.Data;
+using System.Data.Common;
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Data.Sqlite;
+
+namespace AgentDesk.Core.Storage;
+
+/// <summary>
+/// The SQLite writer thread's long-lived connection as its write units see it: a command whose SQL this connection has
+/// run before reuses that compiled statement instead of compiling it again.
+/// <para>
+/// Dapper makes (and disposes) a command per call, and Microsoft.Data.Sqlite compiles a command's SQL afresh for each
+/// new command: under the mixed load, <c>sqlite3_prepare_v2</c> was a third of the writer's time, a write unit's
+/// INSERT into <c>memories</c> being compiled with its triggers and foreign-key checks every time. Here each command
+/// is a thin front whose <see cref="DbCommand.CommandText"/> picks, at execution, a prepared
+/// <see cref="SqliteCommand"/> kept per SQL text; the front's parameters are bound to it then (SQLite binds every
+/// parameter at each execution anyway). A kept command is lent to one front at a time, from its execution until the
+/// front is disposed, so a statement is never stepped by two readers at once; a front that finds none free makes one.
+/// </para>
+/// At most <see cref="Capacity"/> SQL texts are kept; past that the one used longest ago is dropped. Disposing this
+/// disposes the kept commands (their statements) and the connection.
+/// </summary>
+internal sealed class CachedStatementConnection(SqliteConnection inner) : DbConnection
+{
+    public const int Capacity = 256;
+
+    private readonly Dictionary<string, Kept> _kept = new(StringComparer.Ordinal);
+    private long _clock;
+
+    /// <summary>Statements compiled through this connection: a kept one reused does not count (tests read it).</summary>
+    public int Compiled { get; private set; }
+
+    public SqliteConnection Inner => inner;
+
+    private sealed class Kept
+    {
+        public readonly Stack<SqliteCommand> Free = new();
+        public long LastUsed;
+    }
+
+    private SqliteCommand Lend(string sql)
+    {
+        if (_kept.TryGetValue(sql, out var kept) && kept.Free.TryPop(out var command))
+        {
+            kept.LastUsed = ++_clock;
+            return command;
+        }
+        Compiled++;
+        command = inner.CreateCommand();
+        command.CommandText = sql;
+        return command;
+    }
+
+    private void Return(SqliteCommand command)
+    {
+        command.Parameters.Clear();
+        command.Transaction = null;
+        if (!_kept.TryGetValue(command.CommandText, out var kept))
+        {
+            if (_kept.Count >= Capacity) DropLeastRecentlyUsed();
+            _kept[command.CommandText] = kept = new Kept();
+        }
+        kept.LastUsed = ++_clock;
+        kept.Free.Push(command);
+    }
+
+    private void DropLeastRecentlyUsed()
+    {
+        var oldest = _kept.MinBy(pair => pair.Value.LastUsed);
+        foreach (var command in oldest.Value.Free) command.Dispose();
+        _kept.Remove(oldest.Key);
+    }
+
+    [AllowNull]
+    public override string ConnectionString
+    {
+        get => inner.ConnectionString;
+        set => throw new NotSupportedException("the writer's connection is opened once, with the dialect's connection string");
+    }
+
+    public override string Database => inner.Database;
+    public override string DataSource => inner.DataSource;
+    public override string ServerVersion => inner.ServerVersion;
+    public override ConnectionState State => inner.State;
+    public override void ChangeDatabase(string databaseName) => inner.ChangeDatabase(databaseName);
+    public override void Open() => inner.Open();
+    public override void Close() => inner.Close();
+    protected override DbTransaction BeginDbTransaction(IsolationLevel isolationLevel) => inner.BeginTransaction(isolationLevel);
+    protected override DbCommand CreateDbCommand() => new Front(this);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            foreach (var command in _kept.Values.SelectMany(kept => kept.Free)) command.Dispose();
+            _kept.Clear();
+            inner.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+
+    /// <summary>What Dapper and the write units hold: SQL and parameters, run on a kept command.</summary>
+    private sealed class Front(CachedStatementConnection owner) : DbCommand
+    {
+        // Only its parameter collection is used: a command is the one way to make a SqliteParameterCollection.
+        private readonly SqliteCommand _parameters = new();
+        private SqliteCommand? _lent;
+
+        [AllowNull]
+        public override string CommandText { get; set; } = "";
+        public override int CommandTimeout { get; set; } = 30;
+
+        public override CommandType CommandType
+        {
+            get => CommandType.Text;
+            set
+            {
+                if (value != CommandType.Text) throw new NotSupportedException("SQLite runs text commands only");
+            }
+        }
+
+        public override bool DesignTimeVisible { get; set; }
+        public override UpdateRowSource UpdatedRowSource { get; set; }
+
+        protected override DbConnection? DbConnection
+        {
+            get => owner;
+            set => throw new NotSupportedException("a writer command stays on the writer's connection");
+        }
+
+        protected override DbParameterCollection DbParameterCollection => _parameters.Parameters;
+        protected override DbTransaction? DbTransaction { get; set; }
+
+        public override void Cancel()
+        {
+        }
+
+        public override void Prepare()
+        {
+        }
+
+        protected override DbParameter CreateDbParameter() => new SqliteParameter();
+        public override int ExecuteNonQuery() => Bound().ExecuteNonQuery();
+        public override object? ExecuteScalar() => Bound().ExecuteScalar();
+        protected override DbDataReader ExecuteDbDataReader(CommandBehavior behavior) => Bound().ExecuteReader(behavior);
+
+        /// <summary>The kept command for this SQL, with this front's transaction and parameters (a front executed again reuses its own).</summary>
+        private SqliteCommand Bound()
+        {
+            if (_lent is not null && _lent.CommandText != CommandText) ReturnLent();
+            var command = _lent ??= owner.Lend(CommandText);
+            command.Transaction = (SqliteTransaction?)Transaction;
+            command.CommandTimeout = CommandTimeout;
+            command.Parameters.Clear();
+            foreach (SqliteParameter parameter in _parameters.Parameters) command.Parameters.Add(parameter);
+            return command;
+        }
+
+        private void ReturnLent()
+        {
+            if (_lent is null) return;
+            owner.Return(_lent);
+            _lent = null;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                ReturnLent();
+                _parameters.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
+}
