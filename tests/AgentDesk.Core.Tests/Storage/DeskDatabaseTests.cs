@@ -96,6 +96,25 @@ public sealed class DeskDatabaseTests : DatabaseTest
         Assert.Equal(1, await CountAsync("second"));
     }
 
+    [SqliteOnlyFact("only SQLite keeps read connections with their compiled statements")]
+    public async Task Read_OneAfterAnother_ReuseTheIdleConnection_UnlessTheReadFailed()
+    {
+        var first = await Db.Database.ReadAsync(c => Task.FromResult(c));
+        var second = await Db.Database.ReadAsync(c => Task.FromResult(c));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Db.Database.ReadAsync<int>(c =>
+        {
+            Assert.Same(first, c);
+            throw new InvalidOperationException("read failed");
+        }));
+        var third = await Db.Database.ReadAsync(c => Task.FromResult(c));
+
+        Assert.IsType<CachedStatementConnection>(first);
+        Assert.Same(first, second);
+        Assert.NotSame(first, third);
+        Assert.Equal(System.Data.ConnectionState.Closed, first.State);
+        Assert.Equal(0, await CountAsync("nothing"));
+    }
+
     [Fact]
     public async Task Write_Fails_RollsBack()
     {

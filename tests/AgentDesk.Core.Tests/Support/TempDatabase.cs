@@ -90,6 +90,7 @@ public sealed class TempDatabase(IEmbeddingGenerator<string, Embedding<float>>? 
     public Task DisposeAsync()
     {
         Semantic.Dispose();
+        Database.Dispose();
         // This database's pool only: clearing every pool closed other tests' idle connections, and SQLite removes a
         // write-ahead log with its last connection, under a test that was measuring it.
         using (var connection = Database.Dialect.CreateConnection()) Database.Dialect.DiscardPool(connection);
