@@ -2,6 +2,7 @@ using System.Data;
 using System.Data.Common;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace AgentDesk.Core.Storage;
 
@@ -16,6 +17,7 @@ namespace AgentDesk.Core.Storage;
 /// <see cref="SqliteCommand"/> kept per SQL text; the front's parameters are bound to it then (SQLite binds every
 /// parameter at each execution anyway). A kept command is lent to one front at a time, from its execution until the
 /// front is disposed, so a statement is never stepped by two readers at once; a front that finds none free makes one.
+/// <see cref="SqliteRowReader"/> borrows its statements the same way (<see cref="Statement"/>).
 /// </para>
 /// At most <see cref="Capacity"/> SQL texts are kept; past that the one used longest ago is dropped. Disposing this
 /// disposes the kept commands (their statements) and the connection.
@@ -24,27 +26,17 @@ internal sealed class CachedStatementConnection(SqliteConnection inner) : DbConn
 {
     public const int Capacity = 256;
 
-    private readonly Dictionary<string, Kept> _kept = new(StringComparer.Ordinal);
-    private long _clock;
+    private readonly Shelf<SqliteCommand> _commands = new(command => command.Dispose());
+    private readonly Shelf<sqlite3_stmt> _statements = new(statement => raw.sqlite3_finalize(statement));
 
     /// <summary>Statements compiled through this connection: a kept one reused does not count (tests read it).</summary>
     public int Compiled { get; private set; }
 
     public SqliteConnection Inner => inner;
 
-    private sealed class Kept
-    {
-        public readonly Stack<SqliteCommand> Free = new();
-        public long LastUsed;
-    }
-
     private SqliteCommand Lend(string sql)
     {
-        if (_kept.TryGetValue(sql, out var kept) && kept.Free.TryPop(out var command))
-        {
-            kept.LastUsed = ++_clock;
-            return command;
-        }
+        if (_commands.Take(sql) is { } command) return command;
         Compiled++;
         command = inner.CreateCommand();
         command.CommandText = sql;
@@ -55,20 +47,63 @@ internal sealed class CachedStatementConnection(SqliteConnection inner) : DbConn
     {
         command.Parameters.Clear();
         command.Transaction = null;
-        if (!_kept.TryGetValue(command.CommandText, out var kept))
-        {
-            if (_kept.Count >= Capacity) DropLeastRecentlyUsed();
-            _kept[command.CommandText] = kept = new Kept();
-        }
-        kept.LastUsed = ++_clock;
-        kept.Free.Push(command);
+        _commands.Put(command.CommandText, command);
     }
 
-    private void DropLeastRecentlyUsed()
+    /// <summary>A compiled statement of <paramref name="sql"/> for <see cref="SqliteRowReader"/>, reset and unbound; give it back with <see cref="GiveBack"/>.</summary>
+    public sqlite3_stmt Statement(string sql)
     {
-        var oldest = _kept.MinBy(pair => pair.Value.LastUsed);
-        foreach (var command in oldest.Value.Free) command.Dispose();
-        _kept.Remove(oldest.Key);
+        if (_statements.Take(sql) is { } statement) return statement;
+        Compiled++;
+        var code = raw.sqlite3_prepare_v2(inner.Handle!, sql, out statement);
+        if (code != raw.SQLITE_OK) throw new SqliteException(raw.sqlite3_errmsg(inner.Handle!).utf8_to_string(), code);
+        return statement;
+    }
+
+    public void GiveBack(string sql, sqlite3_stmt statement)
+    {
+        // Reset ends the read the statement may still hold open; its error, if any, was the last step's.
+        raw.sqlite3_reset(statement);
+        raw.sqlite3_clear_bindings(statement);
+        _statements.Put(sql, statement);
+    }
+
+    /// <summary>Idle items by SQL text: at most <see cref="Capacity"/> texts, dropping the one used longest ago.</summary>
+    private sealed class Shelf<T>(Action<T> discard) where T : class
+    {
+        private readonly Dictionary<string, (Stack<T> Free, long LastUsed)> _kept = new(StringComparer.Ordinal);
+        private long _clock;
+
+        public T? Take(string sql)
+        {
+            if (!_kept.TryGetValue(sql, out var kept) || !kept.Free.TryPop(out var item)) return null;
+            _kept[sql] = (kept.Free, ++_clock);
+            return item;
+        }
+
+        public void Put(string sql, T item)
+        {
+            if (!_kept.TryGetValue(sql, out var kept))
+            {
+                if (_kept.Count >= Capacity) DropLeastRecentlyUsed();
+                kept = (new Stack<T>(), 0);
+            }
+            kept.Free.Push(item);
+            _kept[sql] = (kept.Free, ++_clock);
+        }
+
+        private void DropLeastRecentlyUsed()
+        {
+            var oldest = _kept.MinBy(pair => pair.Value.LastUsed);
+            foreach (var item in oldest.Value.Free) discard(item);
+            _kept.Remove(oldest.Key);
+        }
+
+        public void Clear()
+        {
+            foreach (var item in _kept.Values.SelectMany(kept => kept.Free)) discard(item);
+            _kept.Clear();
+        }
     }
 
     [AllowNull]
@@ -92,8 +127,8 @@ internal sealed class CachedStatementConnection(SqliteConnection inner) : DbConn
     {
         if (disposing)
         {
-            foreach (var command in _kept.Values.SelectMany(kept => kept.Free)) command.Dispose();
-            _kept.Clear();
+            _commands.Clear();
+            _statements.Clear();
             inner.Dispose();
         }
         base.Dispose(disposing);

@@ -25,12 +25,9 @@ public interface IRowReader : IDisposable
 
     /// <summary>The fastest reader for <paramref name="connection"/>'s engine, positioned before the first row.</summary>
     static IRowReader Open(DbConnection connection, string sql, params (string Name, object? Value)[] parameters) =>
-        connection switch
-        {
-            SqliteConnection => new SqliteRowReader(connection, sql, parameters),
-            CachedStatementConnection cached => new SqliteRowReader(cached.Inner, sql, parameters),
-            _ => new DataRowReader(connection, sql, parameters),
-        };
+        connection is SqliteConnection or CachedStatementConnection
+            ? new SqliteRowReader(connection, sql, parameters)
+            : new DataRowReader(connection, sql, parameters);
 }
 
 /// <summary>An <see cref="IRowReader"/> over any ADO.NET provider's data reader.</summary>

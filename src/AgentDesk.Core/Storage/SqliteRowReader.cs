@@ -14,11 +14,24 @@ public sealed class SqliteRowReader : IRowReader
 {
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
+    private readonly CachedStatementConnection? _cache;
+    private readonly string _sql;
 
+    /// <param name="connection">A SQLite connection, or a <see cref="CachedStatementConnection"/>, whose compiled statement of <paramref name="sql"/> is borrowed and given back.</param>
     public SqliteRowReader(DbConnection connection, string sql, params (string Name, object? Value)[] parameters)
     {
-        _db = (connection as SqliteConnection ?? throw new NotSupportedException($"{nameof(SqliteRowReader)} reads SQLite connections only")).Handle!;
-        Check(raw.sqlite3_prepare_v2(_db, sql, out _statement));
+        _sql = sql;
+        if (connection is CachedStatementConnection cache)
+        {
+            _cache = cache;
+            _db = cache.Inner.Handle!;
+            _statement = cache.Statement(sql);
+        }
+        else
+        {
+            _db = (connection as SqliteConnection ?? throw new NotSupportedException($"{nameof(SqliteRowReader)} reads SQLite connections only")).Handle!;
+            Check(raw.sqlite3_prepare_v2(_db, sql, out _statement));
+        }
         foreach (var (name, value) in parameters)
         {
             var index = raw.sqlite3_bind_parameter_index(_statement, name);
@@ -66,7 +79,11 @@ public sealed class SqliteRowReader : IRowReader
         return name;
     }
 
-    public void Dispose() => raw.sqlite3_finalize(_statement);
+    public void Dispose()
+    {
+        if (_cache is null) raw.sqlite3_finalize(_statement);
+        else _cache.GiveBack(_sql, _statement);
+    }
 
     private void Check(int code)
     {

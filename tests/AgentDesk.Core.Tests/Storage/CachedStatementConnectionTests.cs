@@ -40,6 +40,26 @@ public sealed class CachedStatementConnectionTests : IDisposable
     }
 
     [Fact]
+    public void RowReader_SameSqlAgain_ReusesTheStatement_FromTheFirstRow_WithTheNewParameters()
+    {
+        const string sql = "SELECT id FROM items WHERE id >= @from ORDER BY id";
+        List<long> Ids(long from, int take)
+        {
+            var ids = new List<long>();
+            using var reader = IRowReader.Open(_connection, sql, ("@from", from));
+            while (ids.Count < take && reader.Read()) ids.Add(reader.GetInt64(0));
+            return ids;
+        }
+        var before = _connection.Compiled;
+
+        Assert.Equal([1L], Ids(1, take: 1)); // left after one row: given back reset
+        Assert.Equal([2L, 3], Ids(2, take: 9));
+        Assert.Equal([1L, 2, 3], Ids(1, take: 9));
+
+        Assert.Equal(before + 1, _connection.Compiled);
+    }
+
+    [Fact]
     public async Task Query_SameSqlWhileItsReaderIsOpen_GetsAStatementOfItsOwn_AndBothReadWhole()
     {
         const string sql = "SELECT id FROM items WHERE id >= @from ORDER BY id";
