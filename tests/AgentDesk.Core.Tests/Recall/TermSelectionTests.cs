@@ -43,7 +43,7 @@ public sealed class TermSelectionTests
     [Fact]
     public async Task Recall_RarestTermOverTheBudget_ScoresOnlyTheNewestRows()
     {
-        await new TempDatabase { RecallOptions = new RecallOptions { PostingBudget = 100 } }.UseAsync(async db =>
+        await new TempDatabase { RecallOptions = new RecallOptions { PostingBudget = 100, AgentScopedLimit = 0 } }.UseAsync(async db =>
         {
             await db.Memories.StoreBatchAsync(Enumerable.Range(0, 1000).Select(i => new NewMemory { AgentId = "bot", Content = $"router note {i}" }).ToList());
             var result = await db.Recall.RecallAsync(new RecallRequest

@@ -41,4 +41,18 @@ public class DocumentTokensTests
         Assert.NotSame(kept, again);
         Assert.Equal(kept, again);
     }
+
+    [Fact]
+    public void Of_SameMemoryChangedOften_DoesNotFillTheCache()
+    {
+        var tokens = new DocumentTokens(capacity: 2);
+        var kept = tokens.Of(1, "router");
+        for (var i = 0; i < 5; i++) tokens.Of(2, $"modem {i}");
+
+        Assert.Same(kept, tokens.Of(1, "router"));
+    }
+
+    [Fact]
+    public void DefaultCapacity_HoldsEveryRowRecallKeepsForSmallAgents() =>
+        Assert.True(DocumentTokens.DefaultCapacity > AgentDesk.Core.Recall.AgentScopeCache.MaxRows);
 }
