@@ -7,8 +7,9 @@ using SQLitePCL;
 namespace AgentDesk.Core.Storage;
 
 /// <summary>
-/// The SQLite writer thread's long-lived connection as its write units see it: a command whose SQL this connection has
-/// run before reuses that compiled statement instead of compiling it again.
+/// A long-lived SQLite connection (the writer thread's, or an idle read connection kept by <see cref="DeskDatabase"/>)
+/// as its users see it: a command whose SQL this connection has run before reuses that compiled statement instead of
+/// compiling it again.
 /// <para>
 /// Dapper makes (and disposes) a command per call, and Microsoft.Data.Sqlite compiles a command's SQL afresh for each
 /// new command: under the mixed load, <c>sqlite3_prepare_v2</c> was a third of the writer's time, a write unit's
@@ -110,7 +111,7 @@ internal sealed class CachedStatementConnection(SqliteConnection inner) : DbConn
     public override string ConnectionString
     {
         get => inner.ConnectionString;
-        set => throw new NotSupportedException("the writer's connection is opened once, with the dialect's connection string");
+        set => throw new NotSupportedException("a kept connection is opened once, with the dialect's connection string");
     }
 
     public override string Database => inner.Database;
@@ -134,7 +135,7 @@ internal sealed class CachedStatementConnection(SqliteConnection inner) : DbConn
         base.Dispose(disposing);
     }
 
-    /// <summary>What Dapper and the write units hold: SQL and parameters, run on a kept command.</summary>
+    /// <summary>What Dapper and the other callers hold: SQL and parameters, run on a kept command.</summary>
     private sealed class Front(CachedStatementConnection owner) : DbCommand
     {
         // Only its parameter collection is used: a command is the one way to make a SqliteParameterCollection.
@@ -160,7 +161,7 @@ internal sealed class CachedStatementConnection(SqliteConnection inner) : DbConn
         protected override DbConnection? DbConnection
         {
             get => owner;
-            set => throw new NotSupportedException("a writer command stays on the writer's connection");
+            set => throw new NotSupportedException("a command stays on the connection that made it");
         }
 
         protected override DbParameterCollection DbParameterCollection => _parameters.Parameters;

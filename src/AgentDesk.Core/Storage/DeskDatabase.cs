@@ -32,8 +32,11 @@ public sealed class DeskDatabase : IDisposable
         Dialect = dialect;
         // SqliteDialect keeps SQLite's automatic checkpoint only as WalCheckpointer's backstop.
         if (!dialect.SerializeWrites) return;
-        if (dialect is SqliteDialect) _idleReaders = new Stack<CachedStatementConnection>();
-        if (dialect is SqliteDialect) Checkpointer = new WalCheckpointer(OpenAsync);
+        if (dialect is SqliteDialect)
+        {
+            _idleReaders = new Stack<CachedStatementConnection>();
+            Checkpointer = new WalCheckpointer(OpenAsync);
+        }
         _writer = new WriterThread($"AgentDesk {dialect.Name} writer", OpenWriterAsync, Checkpointer,
             (connection, transaction) => dialect.FlushIndexAsync(connection, transaction, CancellationToken.None).GetAwaiter().GetResult());
     }
