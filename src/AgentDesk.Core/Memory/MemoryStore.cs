@@ -367,6 +367,19 @@ internal class MemoryRow
         Embedding = withEmbedding && !reader.IsNull(13) ? reader.GetBytes(13) : null,
     };
 
+    /// <summary>
+    /// Raises the access statistics to (<paramref name="lastAccessedAt"/>, <paramref name="accessCount"/>) where they are
+    /// lower: both only grow in the database, so values read at different moments can be applied in any order.
+    /// </summary>
+    public void RaiseAccess(long lastAccessedAt, long accessCount)
+    {
+        lock (this)
+        {
+            if (lastAccessedAt > LastAccessedAt) LastAccessedAt = lastAccessedAt;
+            if (accessCount > AccessCount) AccessCount = accessCount;
+        }
+    }
+
     // The tags parsed, with the JSON text they came from: recall converts the rows of its kept copies again on every
     // recall, and parsing the tags was most of that. Memories share the array (Memory.Tags is read-only).
     private (string Json, string[] Parsed)? _tags;

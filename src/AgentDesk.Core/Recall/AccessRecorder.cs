@@ -17,6 +17,16 @@ public sealed class AccessRecorder(MemoryStore store, TimeProvider time)
 
     private readonly object _gate = new();
     private Dictionary<long, int> _pending = [];
+    private Func<IReadOnlyList<long>, CancellationToken, Task>[] _onFlushed = [];
+
+    /// <summary>
+    /// Calls <paramref name="handler"/> with the seqs of each slice once it is committed, before <see cref="FlushAsync"/>
+    /// goes on (recall raises its kept rows' statistics).
+    /// </summary>
+    public void OnFlushed(Func<IReadOnlyList<long>, CancellationToken, Task> handler)
+    {
+        lock (_gate) _onFlushed = [.. _onFlushed, handler];
+    }
 
     public void Record(IEnumerable<long> seqs)
     {
@@ -38,7 +48,11 @@ public sealed class AccessRecorder(MemoryStore store, TimeProvider time)
         }
         var atMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var slice in batch.OrderBy(hit => hit.Key).Chunk(SliceSize))
+        {
             await store.RecordAccessAsync(slice, atMs, ct);
+            var seqs = Array.ConvertAll(slice, hit => hit.Key);
+            foreach (var handler in Volatile.Read(ref _onFlushed)) await handler(seqs, ct);
+        }
         return batch.Count;
     }
 }

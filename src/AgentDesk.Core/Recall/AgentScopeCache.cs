@@ -8,9 +8,10 @@ namespace AgentDesk.Core.Recall;
 /// (<see cref="Storage.ISqlDialect.MemoryVersionSql"/>). A recall that finds the version unchanged scores these
 /// rows instead of reading the agent again, and when only memories were added since, it reads just those (the seqs
 /// past <see cref="Copy.LastSeq"/>) and keeps the longer copy: under load the whole read was most of a recall's time,
-/// and it grew with the agent. The rows are shared between recalls and never changed. Their access statistics are
-/// those of the read; recall gives its hits current ones. At most <see cref="MaxRows"/> rows are kept; past that
-/// everything is dropped and the copies are read again as recalls come.
+/// and it grew with the agent. The rows are shared between recalls and change only in their access statistics, which
+/// the access recorder's flushes raise (<see cref="RaiseAccess"/>): a recall from the copy no longer reads them back
+/// (that read was 7 % of the server's sampled time under the mixed load). At most <see cref="MaxRows"/> rows are kept;
+/// past that everything is dropped and the copies are read again as recalls come.
 /// </summary>
 internal sealed class AgentScopeCache
 {
@@ -18,6 +19,15 @@ internal sealed class AgentScopeCache
 
     private readonly ConcurrentDictionary<string, Copy> _entries = new(StringComparer.Ordinal);
     private int _rows;
+
+    // The kept rows by seq, and the newest access statistics each flush left in the database. A copy read before a
+    // flush committed and kept after its values were applied takes them from _flushed as it is put; one kept before
+    // gets them through _bySeq. Each side writes its own dictionary, then a full fence, then reads the other's.
+    private readonly ConcurrentDictionary<long, MemoryRow> _bySeq = new();
+    private readonly ConcurrentDictionary<long, (long LastAccessedAt, long AccessCount)> _flushed = new();
+    // Counted here: ConcurrentDictionary.Count takes every lock of the table (approximate under races; a bound only).
+    private int _bySeqCount;
+    private int _flushedCount;
 
     /// <param name="Version">The agent's version when the rows were read (updates and deletes).</param>
     /// <param name="LastSeq">
@@ -52,9 +62,47 @@ internal sealed class AgentScopeCache
             }
             break;
         }
-        if (Volatile.Read(ref _rows) <= MaxRows) return copy;
+        // A copy that grew holds its older rows already (registered then); only the rows read now can have missed a flush.
+        var added = new List<MemoryRow>();
+        foreach (var row in rows)
+        {
+            if (_bySeq.TryGetValue(row.Seq, out var known) && ReferenceEquals(known, row)) continue;
+            if (known is null) Interlocked.Increment(ref _bySeqCount);
+            _bySeq[row.Seq] = row;
+            added.Add(row);
+        }
+        Interlocked.MemoryBarrier();
+        foreach (var row in added)
+            if (_flushed.TryGetValue(row.Seq, out var access)) row.RaiseAccess(access.LastAccessedAt, access.AccessCount);
+        // Rows of replaced copies and forgotten memories stay in _bySeq, flushed memories in _flushed: both are bounded
+        // with the copies, everything starting again empty.
+        if (Volatile.Read(ref _rows) > MaxRows || Volatile.Read(ref _bySeqCount) > 2 * MaxRows || Volatile.Read(ref _flushedCount) > 2 * MaxRows)
+            Clear();
+        return copy;
+    }
+
+    /// <summary>Drops every copy: they are read again as recalls come.</summary>
+    public void Clear()
+    {
         foreach (var agent in _entries.Keys)
             if (_entries.TryRemove(agent, out var removed)) Interlocked.Add(ref _rows, -removed.Rows.Count);
-        return copy;
+        _bySeq.Clear();
+        _flushed.Clear();
+        Interlocked.Exchange(ref _bySeqCount, 0);
+        Interlocked.Exchange(ref _flushedCount, 0);
+    }
+
+    /// <summary>Applies access statistics read after a flush committed to the kept rows they belong to, now or when they are kept.</summary>
+    public void RaiseAccess(IEnumerable<(long Seq, long LastAccessedAt, long AccessCount)> current)
+    {
+        var list = current as IReadOnlyCollection<(long Seq, long LastAccessedAt, long AccessCount)> ?? current.ToList();
+        foreach (var (seq, at, count) in list)
+        {
+            if (!_flushed.ContainsKey(seq)) Interlocked.Increment(ref _flushedCount);
+            _flushed.AddOrUpdate(seq, (at, count), (_, known) => (Math.Max(known.LastAccessedAt, at), Math.Max(known.AccessCount, count)));
+        }
+        Interlocked.MemoryBarrier();
+        foreach (var (seq, at, count) in list)
+            if (_bySeq.TryGetValue(seq, out var row)) row.RaiseAccess(at, count);
     }
 }

@@ -98,7 +98,7 @@ public sealed class RecallService(
     private const long LargeAgentRecheckMs = 60_000;
 
     private readonly DocumentTokens _tokens = new();
-    private readonly AgentScopeCache _scopes = new();
+    private readonly AgentScopeCache _scopes = KeptCurrent(new AgentScopeCache(), access, database);
     private readonly ConcurrentDictionary<string, long> _largeAgents = new(StringComparer.Ordinal);
 
     public async Task<RecallResult> RecallAsync(RecallRequest request, CancellationToken ct = default)
@@ -146,7 +146,6 @@ public sealed class RecallService(
                 : null;
             return new RecallHit(c.Memory, r.Score, r.SmartScore, c.Text, c.Vector, explanation);
         }).ToList();
-        if (trace.AccessStatisticsStale && hits.Count > 0) hits = await WithCurrentAccessAsync(hits, ct);
         access.Record(hits.Select(h => h.Memory.Seq));
 
         var explain = request.Explain
@@ -261,18 +260,30 @@ public sealed class RecallService(
         return reader.Read() ? (reader.GetInt64(0), reader.GetInt64(1)) : (0, 0);
     }
 
-    /// <summary>The hits with their memories' access statistics as they are now.</summary>
-    private Task<List<RecallHit>> WithCurrentAccessAsync(List<RecallHit> hits, CancellationToken ct) =>
-        database.ReadAsync(async connection =>
+    /// <summary>
+    /// Keeps the kept rows' access statistics current: after each slice of the access recorder commits, the slice's
+    /// statistics are read back and raised in the kept rows (<see cref="AgentScopeCache.RaiseAccess"/>), once a slice
+    /// instead of once a recall. If that read fails the copies are dropped, to be read again with the rest.
+    /// </summary>
+    private static AgentScopeCache KeptCurrent(AgentScopeCache scopes, AccessRecorder access, DeskDatabase database)
+    {
+        if (database.Dialect.MemoryVersionSql is null) return scopes;
+        access.OnFlushed(async (seqs, ct) =>
         {
-            var p = new DynamicParameters();
-            var current = (await connection.QueryAsync<(long Seq, long LastAccessedAt, long AccessCount)>(new CommandDefinition(
-                $"SELECT seq, last_accessed_at, access_count FROM memories WHERE {SqlList.In("seq", "seqs", hits.Select(h => h.Memory.Seq), p)}",
-                p, cancellationToken: ct))).ToDictionary(r => r.Seq);
-            return hits.Select(h => current.TryGetValue(h.Memory.Seq, out var now)
-                ? h with { Memory = h.Memory with { LastAccessedAtMs = now.LastAccessedAt, AccessCount = now.AccessCount } }
-                : h).ToList();
-        }, ct);
+            try
+            {
+                var p = new DynamicParameters();
+                scopes.RaiseAccess(await database.ReadAsync(connection => connection.QueryAsync<(long, long, long)>(new CommandDefinition(
+                    $"SELECT seq, last_accessed_at, access_count FROM memories WHERE {SqlList.In("seq", "seqs", seqs, p)}",
+                    p, cancellationToken: ct)), ct));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                scopes.Clear();
+            }
+        });
+        return scopes;
+    }
 
     /// <summary>
     /// A small scope (one session, some tags, or a small agent) read whole and scored in process; null when the scope
@@ -342,7 +353,6 @@ public sealed class RecallService(
         if (_scopes.Get(agentId, version) is { } kept && lastSeq - kept.LastSeq <= MaxAddedRange)
         {
             rows = kept.Rows.Where(r => r.ExpiresAt is null || r.ExpiresAt > nowMs).ToList();
-            trace.AccessStatisticsStale = true;
             if (lastSeq <= kept.LastSeq) return rows;
             rows.AddRange(ReadAdded(connection, agentId, kept.LastSeq, lastSeq, nowMs));
         }
@@ -556,8 +566,6 @@ public sealed class RecallService(
     {
         private readonly Dictionary<string, int> _counts = [];
         public string Path { get; set; } = "index";
-        /// <summary>The candidates came from rows kept between recalls, whose access statistics are those of their read.</summary>
-        public bool AccessStatisticsStale { get; set; }
         public IReadOnlyList<string> Dropped { get; set; } = [];
         public long? LexicalFromSeq { get; set; }
         public IReadOnlyDictionary<string, int> Counts => _counts;

@@ -188,9 +188,11 @@ public sealed class RecallServiceTests : DatabaseTest
             ExpiresAtMs = Db.Clock.Now.AddMinutes(10).ToUnixTimeMilliseconds(),
         });
         Assert.Equal(0, (await Recall("router")).Single(h => h.Memory.Id == stored.Id).Memory.AccessCount);
+        Db.Clock.Advance(TimeSpan.FromSeconds(30));
         await Db.Access.FlushAsync();
 
-        Assert.Equal(1, (await Recall("router")).Single(h => h.Memory.Id == stored.Id).Memory.AccessCount);
+        var afterFlush = (await Recall("router")).Single(h => h.Memory.Id == stored.Id).Memory;
+        Assert.Equal((1, Db.Clock.Now.ToUnixTimeMilliseconds()), (afterFlush.AccessCount, afterFlush.LastAccessedAtMs));
         await Db.Access.FlushAsync();
         Assert.Equal(2, (await Recall("router")).Single(h => h.Memory.Id == stored.Id).Memory.AccessCount);
 
