@@ -30,9 +30,32 @@ public static class SqliteLibrary
         ? $"the system's {SystemLibrary}"
         : "the bundled e_sqlite3";
 
-    /// <summary>Routes SQLitePCLRaw's imports of <c>e_sqlite3</c> to the system library when it qualifies; call once, before any connection.</summary>
-    public static void Choose() =>
+    /// <summary>
+    /// Routes SQLitePCLRaw's imports of <c>e_sqlite3</c> to the system library when it qualifies; call once, before any
+    /// connection. If a connection was opened before (Microsoft.Data.Sqlite then initialised SQLitePCLRaw on the bundled
+    /// library), it leaves things as they are: the imports bound so far go to the bundled library, and routing the rest
+    /// to another one would mix two SQLites in one connection (a test that opened its own connection first crashed the
+    /// test host in <c>sqlite3_bind_double</c> that way).
+    /// </summary>
+    public static void Choose()
+    {
+        if (Initialised()) return;
         NativeLibrary.SetDllImportResolver(typeof(SQLitePCL.SQLite3Provider_e_sqlite3).Assembly, Resolve);
+    }
+
+    /// <summary>Whether SQLitePCLRaw has its provider already (its calls throw until one is set).</summary>
+    private static bool Initialised()
+    {
+        try
+        {
+            SQLitePCL.raw.sqlite3_libversion_number();
+            return true;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return false;
+        }
+    }
 
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) =>
         name == "e_sqlite3" ? System.Value : IntPtr.Zero; // zero: the runtime loads the bundled library as usual

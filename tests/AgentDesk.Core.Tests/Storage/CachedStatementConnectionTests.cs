@@ -12,7 +12,8 @@ public sealed class CachedStatementConnectionTests : IDisposable
     public CachedStatementConnectionTests()
     {
         Directory.CreateDirectory(_directory);
-        var inner = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(_directory, "cached.db"), Pooling = false }.ToString());
+        // Through the dialect, as the server opens them: it chooses the native SQLite before the first connection.
+        var inner = (SqliteConnection)SqliteDialect.ForFile(Path.Combine(_directory, "cached.db")).CreateConnection();
         inner.Open();
         _connection = new CachedStatementConnection(inner);
         _connection.Execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL)");
@@ -22,6 +23,7 @@ public sealed class CachedStatementConnectionTests : IDisposable
     public void Dispose()
     {
         _connection.Dispose();
+        SqliteConnection.ClearPool(_connection.Inner);
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 
