@@ -18,7 +18,7 @@ namespace AgentDesk.Core.Storage;
 /// <see cref="SqliteCommand"/> kept per SQL text; the front's parameters are bound to it then (SQLite binds every
 /// parameter at each execution anyway). A kept command is lent to one front at a time, from its execution until the
 /// front is disposed, so a statement is never stepped by two readers at once; a front that finds none free makes one.
-/// <see cref="SqliteRowReader"/> borrows its statements the same way (<see cref="Statement"/>).
+/// <see cref="SqliteRowReader"/> borrows its statements the same way (<see cref="KeptStatement"/>).
 /// </para>
 /// At most <see cref="Capacity"/> SQL texts are kept; past that the one used longest ago is dropped. Disposing this
 /// disposes the kept commands (their statements) and the connection.
@@ -51,14 +51,15 @@ internal sealed class CachedStatementConnection(SqliteConnection inner) : DbConn
         _commands.Put(command.CommandText, command);
     }
 
-    /// <summary>A compiled statement of <paramref name="sql"/> for <see cref="SqliteRowReader"/>, reset and unbound; give it back with <see cref="GiveBack"/>.</summary>
-    public sqlite3_stmt Statement(string sql)
+    /// <summary>
+    /// A kept compiled statement of <paramref name="sql"/> for <see cref="SqliteRowReader"/>, reset and unbound, or null:
+    /// the reader then compiles one (counted here). Either way it comes back through <see cref="GiveBack"/>.
+    /// </summary>
+    public sqlite3_stmt? KeptStatement(string sql)
     {
         if (_statements.Take(sql) is { } statement) return statement;
         Compiled++;
-        var code = raw.sqlite3_prepare_v2(inner.Handle!, sql, out statement);
-        if (code != raw.SQLITE_OK) throw new SqliteException(raw.sqlite3_errmsg(inner.Handle!).utf8_to_string(), code);
-        return statement;
+        return null;
     }
 
     public void GiveBack(string sql, sqlite3_stmt statement)

@@ -21,17 +21,11 @@ public sealed class SqliteRowReader : IRowReader
     public SqliteRowReader(DbConnection connection, string sql, params (string Name, object? Value)[] parameters)
     {
         _sql = sql;
-        if (connection is CachedStatementConnection cache)
-        {
-            _cache = cache;
-            _db = cache.Inner.Handle!;
-            _statement = cache.Statement(sql);
-        }
-        else
-        {
-            _db = (connection as SqliteConnection ?? throw new NotSupportedException($"{nameof(SqliteRowReader)} reads SQLite connections only")).Handle!;
-            Check(raw.sqlite3_prepare_v2(_db, sql, out _statement));
-        }
+        _cache = connection as CachedStatementConnection;
+        _db = (_cache?.Inner ?? connection as SqliteConnection
+            ?? throw new NotSupportedException($"{nameof(SqliteRowReader)} reads SQLite connections only")).Handle!;
+        if (_cache?.KeptStatement(sql) is { } kept) _statement = kept;
+        else Check(raw.sqlite3_prepare_v2(_db, sql, out _statement));
         foreach (var (name, value) in parameters)
         {
             var index = raw.sqlite3_bind_parameter_index(_statement, name);
