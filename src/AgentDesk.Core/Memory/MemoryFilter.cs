@@ -26,17 +26,33 @@ public sealed record MemoryFilter
         || Tags.Count > 0 || Ids is not null || SinceMs is not null || UntilMs is not null;
 
     /// <summary>The same predicate in process, for rows fetched by key (<see cref="ToSql"/> and this must agree).</summary>
-    public bool Matches(Memory memory, long nowMs) =>
-        memory.AgentId == AgentId
-        && (MemoryType is null || memory.MemoryType == MemoryType)
-        && (MinImportance is null || memory.Importance >= MinImportance)
-        && (MaxImportance is null || memory.Importance <= MaxImportance)
-        && (SessionId is null || memory.SessionId == SessionId)
-        && (SinceMs is null || memory.CreatedAtMs >= SinceMs)
-        && (UntilMs is null || memory.CreatedAtMs <= UntilMs)
-        && (Ids is null || Ids.Contains(memory.Id))
-        && Tags.All(memory.HasTag)
-        && (IncludeExpired || memory.ExpiresAtMs is null || memory.ExpiresAtMs > nowMs);
+    public bool Matches(Memory memory, long nowMs) => Matches(
+        memory.AgentId, memory.MemoryType, memory.Importance, memory.SessionId, memory.CreatedAtMs, memory.Id, memory.Tags, memory.ExpiresAtMs, nowMs);
+
+    /// <summary>The predicate on a row as read, before it is made a <see cref="Memory"/>.</summary>
+    internal bool Matches(MemoryRow row, long nowMs) => Matches(
+        row.AgentId, row.MemoryType, row.Importance, row.SessionId, row.CreatedAt, row.Id, row.ParsedTags, row.ExpiresAt, nowMs);
+
+    private bool Matches(
+        string agentId, string memoryType, double importance, string? sessionId, long createdAtMs, string id, IReadOnlyList<string> tags,
+        long? expiresAtMs, long nowMs) =>
+        agentId == AgentId
+        && (MemoryType is null || memoryType == MemoryType)
+        && (MinImportance is null || importance >= MinImportance)
+        && (MaxImportance is null || importance <= MaxImportance)
+        && (SessionId is null || sessionId == SessionId)
+        && (SinceMs is null || createdAtMs >= SinceMs)
+        && (UntilMs is null || createdAtMs <= UntilMs)
+        && (Ids is null || Ids.Contains(id))
+        && HasAll(tags)
+        && (IncludeExpired || expiresAtMs is null || expiresAtMs > nowMs);
+
+    private bool HasAll(IReadOnlyList<string> tags)
+    {
+        foreach (var tag in Tags)
+            if (!tags.Contains(tag, StringComparer.Ordinal)) return false;
+        return true;
+    }
 
     /// <param name="tagsByKey">
     /// Tags as a key list the planner can start from (the default: right when the tags are the selective

@@ -348,6 +348,9 @@ internal class MemoryRow
     /// <summary>Read only by recall, when it scores the semantic signal.</summary>
     public byte[]? Embedding { get; set; }
 
+    /// <summary>The content's token ids, kept by recall's lexical scoring (<see cref="Recall.Lexical.TokenVocabulary"/>) while the row is kept.</summary>
+    internal Recall.Lexical.TokenIds? Tokens;
+
     /// <summary>A row of <see cref="MemoryStore.Columns"/> (then the embedding, when <paramref name="withEmbedding"/>) from a row reader.</summary>
     public static MemoryRow Read(IRowReader reader, bool withEmbedding) => new()
     {
@@ -384,25 +387,33 @@ internal class MemoryRow
     // recall, and parsing the tags was most of that. Memories share the array (Memory.Tags is read-only).
     private (string Json, string[] Parsed)? _tags;
 
-    public Memory ToMemory()
+    /// <summary>The tags parsed (kept with the text they came from).</summary>
+    public IReadOnlyList<string> ParsedTags
     {
-        if (_tags is not { } tags || !ReferenceEquals(tags.Json, Tags))
-            _tags = tags = (Tags, JsonSerializer.Deserialize<string[]>(Tags) ?? []);
-        return new()
+        get
         {
-            Seq = Seq,
-            Id = Id,
-            AgentId = AgentId,
-            Content = Content,
-            MemoryType = MemoryType,
-            Importance = Importance,
-            Tags = tags.Parsed,
-            SessionId = SessionId,
-            Metadata = Metadata is null ? null : JsonNode.Parse(Metadata)?.AsObject(),
-            CreatedAtMs = CreatedAt,
-            LastAccessedAtMs = LastAccessedAt,
-            AccessCount = AccessCount,
-            ExpiresAtMs = ExpiresAt,
-        };
+            if (_tags is not { } tags || !ReferenceEquals(tags.Json, Tags))
+                _tags = tags = (Tags, JsonSerializer.Deserialize<string[]>(Tags) ?? []);
+            return tags.Parsed;
+        }
     }
+
+    public bool HasTag(string tag) => ParsedTags.Contains(tag, StringComparer.Ordinal);
+
+    public Memory ToMemory() => new()
+    {
+        Seq = Seq,
+        Id = Id,
+        AgentId = AgentId,
+        Content = Content,
+        MemoryType = MemoryType,
+        Importance = Importance,
+        Tags = ParsedTags,
+        SessionId = SessionId,
+        Metadata = Metadata is null ? null : JsonNode.Parse(Metadata)?.AsObject(),
+        CreatedAtMs = CreatedAt,
+        LastAccessedAtMs = LastAccessedAt,
+        AccessCount = AccessCount,
+        ExpiresAtMs = ExpiresAt,
+    };
 }

@@ -34,7 +34,11 @@ internal sealed class AgentScopeCache
     /// The agent's newest seq then, or the highest seq among the rows if that is higher (a row added between the
     /// version's read and the rows'): the rows hold every memory up to it, and memories added later come after it.
     /// </param>
-    public sealed record Copy(long Version, long LastSeq, IReadOnlyList<MemoryRow> Rows);
+    public sealed record Copy(long Version, long LastSeq, IReadOnlyList<MemoryRow> Rows)
+    {
+        /// <summary>When the first of the rows expires (null: none does), so a recall before it can take the rows as they are.</summary>
+        public long? EarliestExpiry { get; } = Rows.Min(r => r.ExpiresAt);
+    }
 
     /// <returns>The copy kept for <paramref name="agentId"/> at <paramref name="version"/>, or null.</returns>
     public Copy? Get(string agentId, long version) =>
@@ -44,7 +48,11 @@ internal sealed class AgentScopeCache
     /// Keeps <paramref name="rows"/>, read once the agent's version was (<paramref name="version"/>,
     /// <paramref name="lastSeq"/>), unless a copy of a later version is kept already; returns the copy made.
     /// </summary>
-    public Copy Put(string agentId, long version, long lastSeq, IReadOnlyList<MemoryRow> rows)
+    /// <param name="read">
+    /// The rows among <paramref name="rows"/> read from the database now (all of them when null); the others come from
+    /// a kept copy, registered when it was kept.
+    /// </param>
+    public Copy Put(string agentId, long version, long lastSeq, IReadOnlyList<MemoryRow> rows, IReadOnlyList<MemoryRow>? read = null)
     {
         var copy = new Copy(version, rows.Count == 0 ? lastSeq : Math.Max(lastSeq, rows.Max(r => r.Seq)), rows);
         while (true)
@@ -64,7 +72,7 @@ internal sealed class AgentScopeCache
         }
         // A copy that grew holds its older rows already (registered then); only the rows read now can have missed a flush.
         var added = new List<MemoryRow>();
-        foreach (var row in rows)
+        foreach (var row in read ?? rows)
         {
             if (_bySeq.TryGetValue(row.Seq, out var known) && ReferenceEquals(known, row)) continue;
             if (known is null) Interlocked.Increment(ref _bySeqCount);

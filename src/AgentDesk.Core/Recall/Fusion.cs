@@ -32,8 +32,8 @@ public static class Fusion
         if (text.Count != vector.Count) throw new ArgumentException("one text and one vector signal per candidate");
         var textNorm = Normalise(text, method, rrfK);
         var vectorNorm = Normalise(vector, method, rrfK);
-        var hasText = text.Any(t => t is not null);
-        var hasVector = vector.Any(v => v is not null);
+        var hasText = Any(text);
+        var hasVector = Any(vector);
         var (wText, wVector) = (hasText, hasVector) switch
         {
             (true, true) => (1 - vectorWeight, vectorWeight),
@@ -47,14 +47,27 @@ public static class Fusion
         return fused;
     }
 
+    private static bool Any(IReadOnlyList<double?> signal)
+    {
+        for (var i = 0; i < signal.Count; i++)
+            if (signal[i] is not null) return true;
+        return false;
+    }
+
     /// <summary>One signal normalised to [0, 1]; candidates without it get 0.</summary>
     public static double[] Normalise(IReadOnlyList<double?> signal, FusionMethod method, int rrfK = DefaultRrfK)
     {
         var result = new double[signal.Count];
-        var present = Enumerable.Range(0, signal.Count).Where(i => signal[i] is not null).ToList();
+        var present = new List<int>(signal.Count);
+        double max = double.MinValue, min = double.MaxValue;
+        for (var i = 0; i < signal.Count; i++)
+        {
+            if (signal[i] is not { } value) continue;
+            present.Add(i);
+            max = Math.Max(max, value);
+            min = Math.Min(min, value);
+        }
         if (present.Count == 0) return result;
-        var max = present.Max(i => signal[i]!.Value);
-        var min = present.Min(i => signal[i]!.Value);
         switch (method)
         {
             case FusionMethod.Max:

@@ -47,30 +47,52 @@ public static class HybridRanker
     /// <summary>Rank keys of handoff summaries start here; blended scores stay within [0, 1].</summary>
     public const double HandoffBand = 1.0;
 
+    /// <summary>
+    /// The best <paramref name="topK"/> by rank key (then newest, then highest seq), best first. Only those are sorted and
+    /// described: a small agent's recall ranks all its memories, and sorting every one was a tenth of the recall.
+    /// </summary>
     public static IReadOnlyList<RankedCandidate> Rank(IReadOnlyList<RankCandidate> candidates, RankingOptions options, long nowMs, int topK)
     {
-        var fused = Fusion.Fuse(
-            candidates.Select(c => c.TextScore).ToList(), candidates.Select(c => c.VectorScore).ToList(),
-            options.Fusion, options.VectorWeight, options.RrfK);
+        var count = candidates.Count;
+        var text = new double?[count];
+        var vector = new double?[count];
+        for (var i = 0; i < count; i++) (text[i], vector[i]) = (candidates[i].TextScore, candidates[i].VectorScore);
+        var fused = Fusion.Fuse(text, vector, options.Fusion, options.VectorWeight, options.RrfK);
         var weightSum = options.RelevanceWeight + options.ImportanceWeight + options.RecencyWeight;
-        var own = new Dictionary<long, double>(candidates.Count);
-        for (var i = 0; i < candidates.Count; i++) own[candidates[i].Seq] = fused[i].Fused;
+        var own = new Dictionary<long, double>(count);
+        for (var i = 0; i < count; i++) own[candidates[i].Seq] = fused[i].Fused;
 
-        return candidates
-            .Select((c, i) =>
-            {
-                var fromNeighbour = options.NeighbourWeight * c.Neighbours.Select(n => own.GetValueOrDefault(n)).DefaultIfEmpty().Max();
-                var relevance = Math.Max(fused[i].Fused, fromNeighbour);
-                var recency = Recency(c.CreatedAtMs, nowMs, options.RecencyHalfLife);
-                var blended = (options.RelevanceWeight * relevance + options.ImportanceWeight * c.Importance + options.RecencyWeight * recency) / weightSum;
-                var smart = c.IsHandoffSummary ? HandoffBand + recency : blended;
-                return new RankedCandidate(c, relevance, smart, recency, fused[i].Text, fused[i].Vector, fromNeighbour > fused[i].Fused);
-            })
-            .OrderByDescending(r => r.SmartScore)
-            .ThenByDescending(r => r.Candidate.CreatedAtMs)
-            .ThenByDescending(r => r.Candidate.Seq)
-            .Take(topK)
-            .ToList();
+        var keys = new (double Relevance, double FromNeighbour, double Recency, double Smart)[count];
+        var best = new List<int>(Math.Clamp(topK, 0, count) + 1);
+        for (var i = 0; i < count; i++)
+        {
+            var c = candidates[i];
+            var nearest = 0.0;
+            foreach (var n in c.Neighbours) nearest = Math.Max(nearest, own.GetValueOrDefault(n));
+            var fromNeighbour = options.NeighbourWeight * nearest;
+            var relevance = Math.Max(fused[i].Fused, fromNeighbour);
+            var recency = Recency(c.CreatedAtMs, nowMs, options.RecencyHalfLife);
+            var blended = (options.RelevanceWeight * relevance + options.ImportanceWeight * c.Importance + options.RecencyWeight * recency) / weightSum;
+            keys[i] = (relevance, fromNeighbour, recency, c.IsHandoffSummary ? HandoffBand + recency : blended);
+
+            // Kept best first; a candidate enters where it ranks, and the last falls off past topK.
+            if (topK <= 0 || (best.Count == topK && Before(best[^1], i))) continue;
+            var at = best.Count;
+            while (at > 0 && Before(i, best[at - 1])) at--;
+            best.Insert(at, i);
+            if (best.Count > topK) best.RemoveAt(topK);
+        }
+        return best.Select(i => new RankedCandidate(
+            candidates[i], keys[i].Relevance, keys[i].Smart, keys[i].Recency, fused[i].Text, fused[i].Vector, keys[i].FromNeighbour > fused[i].Fused)).ToList();
+
+        // Whether candidate a ranks before b: higher smart score, then newer, then higher seq.
+        bool Before(int a, int b)
+        {
+            var bySmart = keys[a].Smart.CompareTo(keys[b].Smart);
+            if (bySmart != 0) return bySmart > 0;
+            var byCreated = candidates[a].CreatedAtMs.CompareTo(candidates[b].CreatedAtMs);
+            return byCreated != 0 ? byCreated > 0 : candidates[a].Seq > candidates[b].Seq;
+        }
     }
 
     /// <summary>Exponential decay: 1 now, 0.5 one half-life ago; future timestamps count as now.</summary>

@@ -129,22 +129,22 @@ public sealed class RecallService(
 
         var ranked = candidates.Count == 0 ? [] : HybridRanker.Rank(
             candidates.Select(c => new RankCandidate(
-                c.Memory.Seq, c.Memory.Importance, c.Memory.CreatedAtMs,
-                IsHandoffSummary: IsHandoffSummary(c.Memory), c.Text, c.Vector)
+                c.Row.Seq, c.Row.Importance, c.Row.CreatedAt, IsHandoffSummary: IsHandoffSummary(c.Row), c.Text, c.Vector)
             {
-                Neighbours = neighbours.TryGetValue(c.Memory.Seq, out var n) ? n : [],
+                Neighbours = neighbours.TryGetValue(c.Row.Seq, out var n) ? n : [],
             }).ToList(),
             ranking, nowMs, request.TopK);
         trace.Lap("rank");
-        var bySeq = candidates.ToDictionary(c => c.Memory.Seq);
+        var bySeq = candidates.ToDictionary(c => c.Row.Seq);
         var hits = ranked.Select(r =>
         {
             var c = bySeq[r.Candidate.Seq];
+            var memory = c.Row.ToMemory();
             var explanation = request.Explain
                 ? new HitExplanation(r.FromNeighbour && !c.Sources.Contains("context") ? [.. c.Sources, "context"] : c.Sources, c.Text, r.TextNorm, c.Vector, r.VectorNorm, r.Score,
-                    c.Memory.Importance, r.Recency, r.Candidate.IsHandoffSummary)
+                    memory.Importance, r.Recency, r.Candidate.IsHandoffSummary)
                 : null;
-            return new RecallHit(c.Memory, r.Score, r.SmartScore, c.Text, c.Vector, explanation);
+            return new RecallHit(memory, r.Score, r.SmartScore, c.Text, c.Vector, explanation);
         }).ToList();
         access.Record(hits.Select(h => h.Memory.Seq));
 
@@ -296,12 +296,12 @@ public sealed class RecallService(
         DbConnection connection, MemoryFilter filter, IReadOnlyList<string> terms, float[]? queryVector, long nowMs, Trace trace, CancellationToken ct)
     {
         var plainAgent = !filter.HasPredicateBeyondAgent;
-        // Each row becomes a memory once: a filtered scope tests the memory, and the candidate carries it.
-        List<(MemoryRow Row, Memory.Memory Memory)> scope;
+        // Rows become memories only as hits: a filtered scope tests the rows.
+        IReadOnlyList<MemoryRow> scope;
         if (options.AgentScopedLimit > 0 && !KnownLarge(filter.AgentId, nowMs) && database.Dialect.MemoryVersionSql is { } versionSql
             && KeptAgentRows(connection, versionSql, filter.AgentId, nowMs, trace) is { } agentRows)
         {
-            scope = [.. agentRows.Select(r => (Row: r, Memory: r.ToMemory())).Where(x => plainAgent || filter.Matches(x.Memory, nowMs))];
+            scope = plainAgent ? agentRows : agentRows.Where(r => filter.Matches(r, nowMs)).ToList();
             if (scope.Count > ScopeLimit(filter)) return null;
         }
         else
@@ -318,19 +318,32 @@ public sealed class RecallService(
                 if (plainAgent) _largeAgents[filter.AgentId] = nowMs + LargeAgentRecheckMs;
                 return null;
             }
-            scope = [.. read.Select(r => (Row: r, Memory: r.ToMemory()))];
+            scope = read;
         }
         trace.Path = "scoped";
-        var textScores = terms.Count > 0 ? LocalBm25.Score(terms, scope.Select(x => _tokens.Of(x.Row.Seq, x.Row.Content)).ToList()) : null;
-        var candidates = scope.Select((x, i) =>
+        var textScores = terms.Count > 0 ? TextScores(terms, scope) : null;
+        var candidates = new List<Candidate>(scope.Count);
+        for (var i = 0; i < scope.Count; i++)
         {
             var text = textScores is null || textScores[i] <= 0 ? (double?)null : textScores[i];
-            var vector = queryVector is null ? null : SemanticIndex.Cosine(queryVector, x.Row.Embedding);
-            return new Candidate(x.Memory, text, vector, Sources(text is not null, vector is not null, false));
-        }).ToList();
+            var vector = queryVector is null ? null : SemanticIndex.Cosine(queryVector, scope[i].Embedding);
+            candidates.Add(new Candidate(scope[i], text, vector, Sources(text is not null, vector is not null, false)));
+        }
         trace.Count("scope", scope.Count);
         trace.Lap("scope");
         return candidates;
+    }
+
+    /// <summary>
+    /// BM25 of each row of a scope, in one vocabulary throughout (<see cref="DocumentTokens.Current"/>); the documents'
+    /// ids are made before the query's phrases, which leave out tokens no document has.
+    /// </summary>
+    private double[] TextScores(IReadOnlyList<string> terms, IReadOnlyList<MemoryRow> scope)
+    {
+        var vocabulary = _tokens.Current;
+        var documents = new int[scope.Count][];
+        for (var i = 0; i < documents.Length; i++) documents[i] = vocabulary.Of(scope[i]);
+        return LocalBm25.Score(vocabulary.Phrases(terms), documents);
     }
 
     /// <summary>The most memories a scope may hold to be scored in process: a session's or tags', or an agent's.</summary>
@@ -350,11 +363,13 @@ public sealed class RecallService(
         var limit = options.AgentScopedLimit;
         var (version, lastSeq) = ReadVersion(connection, versionSql, agentId);
         List<MemoryRow> rows;
+        List<MemoryRow>? added = null;
         if (_scopes.Get(agentId, version) is { } kept && lastSeq - kept.LastSeq <= MaxAddedRange)
         {
-            rows = kept.Rows.Where(r => r.ExpiresAt is null || r.ExpiresAt > nowMs).ToList();
-            if (lastSeq <= kept.LastSeq) return rows;
-            rows.AddRange(ReadAdded(connection, agentId, kept.LastSeq, lastSeq, nowMs));
+            var unexpired = kept.EarliestExpiry is { } expiry && expiry <= nowMs ? kept.Rows.Where(r => r.ExpiresAt is null || r.ExpiresAt > nowMs) : kept.Rows;
+            if (lastSeq <= kept.LastSeq) return unexpired as IReadOnlyList<MemoryRow> ?? [.. unexpired];
+            added = ReadAdded(connection, agentId, kept.LastSeq, lastSeq, nowMs);
+            rows = [.. unexpired, .. added];
         }
         else
         {
@@ -365,7 +380,7 @@ public sealed class RecallService(
             _largeAgents[agentId] = nowMs + LargeAgentRecheckMs;
             return null;
         }
-        return _scopes.Put(agentId, version, lastSeq, rows).Rows;
+        return _scopes.Put(agentId, version, lastSeq, rows, added).Rows;
     }
 
     /// <summary>Whether a filtered agent-wide scope holds at most <see cref="RecallOptions.AgentScopedLimit"/> memories (an index-bounded count).</summary>
@@ -433,11 +448,11 @@ public sealed class RecallService(
         var rows = await connection.QueryAsync<MemoryRow>(new CommandDefinition(
             $"SELECT {MemoryStore.Columns}{(queryVector is null ? "" : ", m.embedding")} FROM memories m WHERE {SqlList.In("m.seq", "seqs", seqs, keys)}",
             keys, cancellationToken: ct));
-        var candidates = rows.Select(r => (Row: r, Memory: r.ToMemory())).Where(x => filter.Matches(x.Memory, nowMs)).Select(x =>
+        var candidates = rows.Where(r => filter.Matches(r, nowMs)).Select(r =>
         {
-            double? text = textScores.TryGetValue(x.Row.Seq, out var s) ? s : null;
-            var vector = queryVector is null ? null : SemanticIndex.Cosine(queryVector, x.Row.Embedding);
-            return new Candidate(x.Memory, text, vector, Sources(text is not null, vectorSeqs.Contains(x.Row.Seq), fillers.Contains(x.Row.Seq)));
+            double? text = textScores.TryGetValue(r.Seq, out var s) ? s : null;
+            var vector = queryVector is null ? null : SemanticIndex.Cosine(queryVector, r.Embedding);
+            return new Candidate(r, text, vector, Sources(text is not null, vectorSeqs.Contains(r.Seq), fillers.Contains(r.Seq)));
         }).ToList();
         trace.Lap("fetch");
         return candidates;
@@ -457,33 +472,37 @@ public sealed class RecallService(
               AND EXISTS (SELECT 1 FROM memory_tags t WHERE t.tag = 'handoff' AND t.memory_seq = m.seq)
             ORDER BY m.created_at DESC LIMIT @handoffs
             """, p, cancellationToken: ct));
-        var known = candidates.Select(c => c.Memory.Seq).ToHashSet();
+        var known = candidates.Select(c => c.Row.Seq).ToHashSet();
         var added = 0;
         foreach (var row in rows.Where(r => known.Add(r.Seq)))
         {
-            candidates.Add(Candidate.Added(row.ToMemory(), row.Embedding, queryVector, "handoff"));
+            candidates.Add(Candidate.Added(row, queryVector, "handoff"));
             added++;
         }
         trace.Count("handoff", added);
     }
 
     /// <summary>Conversation context within a scope read whole: consecutive turns of a session, no further apart than the gap.</summary>
-    private Dictionary<long, IReadOnlyList<long>> SessionNeighbours(IReadOnlyList<Candidate> scope)
+    private Dictionary<long, List<long>> SessionNeighbours(IReadOnlyList<Candidate> scope)
     {
         if (ranking.NeighbourWeight <= 0) return [];
         var links = new Dictionary<long, List<long>>();
         var gapMs = (long)options.NeighbourGap.TotalMilliseconds;
-        foreach (var session in scope.Where(c => c.Memory.SessionId is not null).GroupBy(c => c.Memory.SessionId))
+        var turns = scope.Select(c => c.Row).Where(r => r.SessionId is not null).ToArray();
+        // By session, then in time: each turn next to the one before it in its session.
+        Array.Sort(turns, static (a, b) =>
         {
-            var turns = session.Select(c => c.Memory).OrderBy(m => m.CreatedAtMs).ThenBy(m => m.Seq).ToList();
-            for (var i = 1; i < turns.Count; i++)
-            {
-                if (turns[i].CreatedAtMs - turns[i - 1].CreatedAtMs > gapMs) continue;
-                Link(links, turns[i].Seq, turns[i - 1].Seq);
-                Link(links, turns[i - 1].Seq, turns[i].Seq);
-            }
+            var bySession = string.CompareOrdinal(a.SessionId, b.SessionId);
+            if (bySession != 0) return bySession;
+            return a.CreatedAt != b.CreatedAt ? a.CreatedAt.CompareTo(b.CreatedAt) : a.Seq.CompareTo(b.Seq);
+        });
+        for (var i = 1; i < turns.Length; i++)
+        {
+            if (!string.Equals(turns[i].SessionId, turns[i - 1].SessionId, StringComparison.Ordinal) || turns[i].CreatedAt - turns[i - 1].CreatedAt > gapMs) continue;
+            Link(links, turns[i].Seq, turns[i - 1].Seq);
+            Link(links, turns[i - 1].Seq, turns[i].Seq);
         }
-        return links.ToDictionary(l => l.Key, l => (IReadOnlyList<long>)l.Value);
+        return links;
     }
 
     private static void Link(Dictionary<long, List<long>> links, long from, long to)
@@ -498,15 +517,15 @@ public sealed class RecallService(
     /// links each pair both ways for the ranker. Memories outside sessions have no turns: memories a
     /// bot stores back to back about different things are not each other's context.
     /// </summary>
-    private async Task<Dictionary<long, IReadOnlyList<long>>> AddNeighboursAsync(
+    private async Task<Dictionary<long, List<long>>> AddNeighboursAsync(
         DbConnection connection, List<Candidate> candidates, MemoryFilter filter, int topK, float[]? queryVector, long nowMs, Trace trace, CancellationToken ct)
     {
         if (ranking.NeighbourWeight <= 0 || candidates.Count == 0) return [];
         var links = new Dictionary<long, List<long>>();
         var fused = Fusion.Fuse(candidates.Select(c => c.Text).ToList(), candidates.Select(c => c.Vector).ToList(), ranking.Fusion, ranking.VectorWeight, ranking.RrfK);
-        var anchors = candidates.Select((c, i) => (c.Memory, Relevance: fused[i].Fused))
-            .Where(a => a.Relevance > 0 && a.Memory.SessionId is not null)
-            .OrderByDescending(a => a.Relevance).Take(Math.Max(topK, 10)).Select(a => a.Memory).ToList();
+        var anchors = candidates.Select((c, i) => (c.Row, Relevance: fused[i].Fused))
+            .Where(a => a.Relevance > 0 && a.Row.SessionId is not null)
+            .OrderByDescending(a => a.Relevance).Take(Math.Max(topK, 10)).Select(a => a.Row).ToList();
         if (anchors.Count == 0) return [];
 
         // Each turn by its session's index alone; the filter is checked on the few rows found (in SQL it would be
@@ -517,7 +536,7 @@ public sealed class RecallService(
         for (var i = 0; i < anchors.Count; i++)
         {
             p.Add($"a{i}", anchors[i].Seq);
-            p.Add($"t{i}", anchors[i].CreatedAtMs);
+            p.Add($"t{i}", anchors[i].CreatedAt);
             p.Add($"s{i}", anchors[i].SessionId);
             var same = $"m.agent_id = @agent AND m.session_id = @s{i} AND m.seq <> @a{i}";
             parts.Add($"SELECT * FROM (SELECT {string.Format(columns, $"@a{i}")} FROM memories m WHERE {same} AND m.created_at BETWEEN @t{i} - @gap AND @t{i} " +
@@ -526,39 +545,38 @@ public sealed class RecallService(
                 $"AND (m.created_at > @t{i} OR m.seq > @a{i}) ORDER BY m.created_at, m.seq LIMIT 1) AS f{i}");
         }
         var rows = (await connection.QueryAsync<NeighbourRow>(new CommandDefinition(string.Join("\nUNION ALL\n", parts), p, cancellationToken: ct)))
-            .Select(r => (Row: r, Memory: r.ToMemory())).Where(x => filter.Matches(x.Memory, nowMs));
-        var known = candidates.Select(c => c.Memory.Seq).ToHashSet();
+            .Where(r => filter.Matches(r, nowMs));
+        var known = candidates.Select(c => c.Row.Seq).ToHashSet();
         var added = 0;
-        foreach (var (row, memory) in rows)
+        foreach (var row in rows)
         {
             if (known.Add(row.Seq))
             {
-                candidates.Add(Candidate.Added(memory, row.Embedding, queryVector, "context"));
+                candidates.Add(Candidate.Added(row, queryVector, "context"));
                 added++;
             }
             Link(links, row.Seq, row.Anchor);
             Link(links, row.Anchor, row.Seq);
         }
         trace.Count("context", added);
-        return links.ToDictionary(l => l.Key, l => (IReadOnlyList<long>)l.Value);
+        return links;
     }
 
-    private static bool IsHandoffSummary(Memory.Memory m) => m.Importance >= 1.0 && m.HasTag("handoff");
+    private static bool IsHandoffSummary(MemoryRow row) => row.Importance >= 1.0 && row.HasTag("handoff");
 
-    private static IReadOnlyList<string> Sources(bool lexical, bool vector, bool filler)
-    {
-        var sources = new List<string>(2);
-        if (lexical) sources.Add("lexical");
-        if (vector) sources.Add("vector");
-        if (filler) sources.Add("filler");
-        return sources;
-    }
+    // Every list of sources a retriever can give, shared by the candidates (indexed by lexical + 2·vector + 4·filler).
+    private static readonly IReadOnlyList<string>[] SourceLists = [.. Enumerable.Range(0, 8).Select(bits => (IReadOnlyList<string>)
+        [.. new[] { "lexical", "vector", "filler" }.Where((_, i) => (bits & (1 << i)) != 0)])];
 
-    private sealed record Candidate(Memory.Memory Memory, double? Text, double? Vector, IReadOnlyList<string> Sources)
+    private static IReadOnlyList<string> Sources(bool lexical, bool vector, bool filler) =>
+        SourceLists[(lexical ? 1 : 0) + (vector ? 2 : 0) + (filler ? 4 : 0)];
+
+    /// <summary>A row in the running with its relevance signals; it becomes a <see cref="Memory.Memory"/> only if it is a hit.</summary>
+    private sealed record Candidate(MemoryRow Row, double? Text, double? Vector, IReadOnlyList<string> Sources)
     {
         /// <summary>A row added for another reason than a retriever's match: no text signal, the exact cosine when there is a query vector.</summary>
-        public static Candidate Added(Memory.Memory memory, byte[]? embedding, float[]? queryVector, string source) =>
-            new(memory, null, queryVector is null ? null : SemanticIndex.Cosine(queryVector, embedding), [source]);
+        public static Candidate Added(MemoryRow row, float[]? queryVector, string source) =>
+            new(row, null, queryVector is null ? null : SemanticIndex.Cosine(queryVector, row.Embedding), [source]);
     }
 
     /// <summary>What candidate generation did, gathered only when the caller asked for an explanation.</summary>

@@ -83,6 +83,32 @@ public sealed class HybridRankerTests
         Assert.Equal(ranked.Select(r => r.SmartScore).OrderByDescending(s => s), ranked.Select(r => r.SmartScore));
     }
 
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(5, 1)]
+    [InlineData(10, 2)]
+    [InlineData(300, 3)]
+    [InlineData(0, 4)]
+    public void Rank_TopK_IsTheHeadOfTheWholeOrderWithItsTieBreaks(int topK, int seed)
+    {
+        // Coarse scores and times, so smart scores and creation times tie often and the later keys decide.
+        var random = new Random(seed);
+        var candidates = Enumerable.Range(1, 200).Select(i => new RankCandidate(
+            i, random.Next(3) / 2.0, DaysAgo(random.Next(3)), random.Next(20) == 0,
+            random.Next(3) == 0 ? null : random.Next(4), random.Next(2) == 0 ? null : random.Next(3) / 2.0)
+        {
+            Neighbours = random.Next(4) == 0 ? [random.Next(1, 201)] : [],
+        }).ToList();
+
+        var ranked = HybridRanker.Rank(candidates, Options, Now, topK);
+        var whole = HybridRanker.Rank(candidates, Options, Now, candidates.Count)
+            .OrderByDescending(r => r.SmartScore).ThenByDescending(r => r.Candidate.CreatedAtMs).ThenByDescending(r => r.Candidate.Seq).ToList();
+
+        Assert.Equal(candidates.Count, whole.Select(r => r.Candidate.Seq).Distinct().Count());
+        Assert.Equal(whole.Take(topK).Select(r => r.Candidate.Seq), ranked.Select(r => r.Candidate.Seq));
+        Assert.Equal(whole.Take(topK).Select(r => r.SmartScore), ranked.Select(r => r.SmartScore));
+    }
+
     [Fact]
     public void Rank_NeighbourWeight_LiftsTheTurnNextToAStrongMatch()
     {

@@ -31,12 +31,25 @@ public static class LocalBm25
     {
         ArgumentNullException.ThrowIfNull(queryTerms);
         ArgumentNullException.ThrowIfNull(documents);
+        var vocabulary = new TokenVocabulary();
+        var ids = documents.Select(vocabulary.Ids).ToList();
+        return Score(vocabulary.Phrases(queryTerms), ids);
+    }
+
+    /// <param name="phrases">The query's phrases from <see cref="TokenVocabulary.Phrases"/>.</param>
+    /// <param name="documents">Each document's token ids in the same vocabulary.</param>
+    /// <returns>One score per document, in the order given.</returns>
+    public static double[] Score(IReadOnlyList<int[]> phrases, IReadOnlyList<int[]> documents)
+    {
+        ArgumentNullException.ThrowIfNull(phrases);
+        ArgumentNullException.ThrowIfNull(documents);
         var scores = new double[documents.Count];
-        var phrases = Phrases(queryTerms);
         if (phrases.Count == 0 || documents.Count == 0) return scores;
+        // Indexed through the interface once per token and phrase, a list cost more than the comparing.
+        var phraseIds = phrases as int[][] ?? [.. phrases];
 
         long totalTokens = 0;
-        for (var d = 0; d < documents.Count; d++) totalTokens += documents[d].Count;
+        for (var d = 0; d < documents.Count; d++) totalTokens += documents[d].Length;
         if (totalTokens == 0) return scores;
         var averageLength = (double)totalTokens / documents.Count;
 
@@ -49,7 +62,7 @@ public static class LocalBm25
             for (var d = 0; d < documents.Count; d++)
             {
                 var row = frequencies.AsSpan(d * phrases.Count, phrases.Count);
-                Count(documents[d], phrases, row);
+                Count(documents[d], phraseIds, row);
                 for (var p = 0; p < row.Length; p++)
                     if (row[p] > 0) hits[p]++;
             }
@@ -61,7 +74,7 @@ public static class LocalBm25
             for (var d = 0; d < documents.Count; d++)
             {
                 var row = frequencies.AsSpan(d * phrases.Count, phrases.Count);
-                var lengthNorm = K1 * (1 - B + B * documents[d].Count / averageLength);
+                var lengthNorm = K1 * (1 - B + B * documents[d].Length / averageLength);
                 var score = 0.0;
                 for (var p = 0; p < row.Length; p++)
                 {
@@ -85,41 +98,19 @@ public static class LocalBm25
         return idf <= 0 ? MinIdf : idf;
     }
 
-    private static List<string[]> Phrases(IReadOnlyList<string> queryTerms)
-    {
-        var phrases = new List<string[]>(queryTerms.Count);
-        foreach (var term in queryTerms)
-        {
-            var tokens = LexicalTokenizer.Tokens(term);
-            // A term with no token (punctuation only) can match nothing, so it adds nothing to any score.
-            if (tokens.Count > 0) phrases.Add([.. tokens]);
-        }
-        return phrases;
-    }
-
     /// <summary>Occurrences of each phrase in the document; a phrase of several tokens must appear contiguously.</summary>
-    private static void Count(IReadOnlyList<string> document, List<string[]> phrases, Span<int> row)
+    private static void Count(int[] tokens, int[][] phrases, Span<int> row)
     {
         row.Clear();
-        // Documents come as arrays from DocumentTokens; indexing one through the interface cost more than the comparing.
-        var tokens = document as string[] ?? [.. document];
         for (var t = 0; t < tokens.Length; t++)
         {
             var token = tokens[t];
-            for (var p = 0; p < phrases.Count; p++)
+            for (var p = 0; p < row.Length; p++)
             {
                 var phrase = phrases[p];
-                if (!string.Equals(token, phrase[0], StringComparison.Ordinal)) continue;
-                if (phrase.Length == 1 || FollowsAt(tokens, t, phrase)) row[p]++;
+                if (token != phrase[0]) continue;
+                if (phrase.Length == 1 || tokens.AsSpan(t).StartsWith(phrase)) row[p]++;
             }
         }
-    }
-
-    private static bool FollowsAt(string[] tokens, int start, string[] phrase)
-    {
-        if (start + phrase.Length > tokens.Length) return false;
-        for (var i = 1; i < phrase.Length; i++)
-            if (!string.Equals(tokens[start + i], phrase[i], StringComparison.Ordinal)) return false;
-        return true;
     }
 }

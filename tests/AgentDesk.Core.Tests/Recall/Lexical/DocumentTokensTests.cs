@@ -1,3 +1,4 @@
+using AgentDesk.Core.Memory;
 using AgentDesk.Core.Recall.Lexical;
 
 namespace AgentDesk.Core.Tests.Recall.Lexical;
@@ -5,51 +6,95 @@ namespace AgentDesk.Core.Tests.Recall.Lexical;
 public class DocumentTokensTests
 {
     [Fact]
-    public void Of_SameSeqAndContent_ReturnsTheKeptTokens()
+    public void Of_SameSeqAndContent_ReturnsTheKeptIds()
     {
-        var tokens = new DocumentTokens();
-        var first = tokens.Of(1, "Routers rebooted twice");
-        Assert.Equal(LexicalTokenizer.Tokens("Routers rebooted twice"), first);
-        Assert.Same(first, tokens.Of(1, "Routers rebooted twice"));
+        var vocabulary = new TokenVocabulary();
+        var first = vocabulary.Of(1, "Routers rebooted twice");
+        Assert.Equal(vocabulary.Ids(LexicalTokenizer.Tokens("Routers rebooted twice")), first);
+        Assert.Equal(3, first.Distinct().Count());
+        Assert.Same(first, vocabulary.Of(1, "Routers rebooted twice"));
     }
 
     [Fact]
     public void Of_ContentChanged_TokenisesAfresh()
     {
-        var tokens = new DocumentTokens();
-        tokens.Of(1, "router rebooted");
-        Assert.Equal(LexicalTokenizer.Tokens("invoice refunded"), tokens.Of(1, "invoice refunded"));
+        var vocabulary = new TokenVocabulary();
+        var before = vocabulary.Of(1, "router rebooted");
+        var after = vocabulary.Of(1, "invoice refunded");
+        Assert.Equal(vocabulary.Ids(LexicalTokenizer.Tokens("invoice refunded")), after);
+        Assert.Empty(before.Intersect(after));
     }
 
     [Fact]
-    public void Of_TokensOfDifferentDocuments_ShareOneString()
+    public void Ids_TheSameStemInDifferentDocuments_IsOneId()
     {
-        var tokens = new DocumentTokens();
-        var a = tokens.Of(1, "refund requested");
-        var b = tokens.Of(2, "the refund");
-        Assert.Same(a[0], b[^1]);
+        var vocabulary = new TokenVocabulary();
+        var a = vocabulary.Of(1, "refund requested");
+        var b = vocabulary.Of(2, "the refunds");
+        Assert.Equal(a[0], b[^1]);
+        Assert.NotEqual(a[0], a[1]);
     }
 
     [Fact]
-    public void Of_OverCapacity_StartsAgainAndStaysCorrect()
+    public void Of_Row_KeepsTheIdsOnTheRowUntilItsContentOrTheVocabularyChanges()
+    {
+        var vocabulary = new TokenVocabulary();
+        var row = new MemoryRow { Seq = 7, Content = "Modem replaced" };
+        var kept = vocabulary.Of(row);
+        Assert.Same(kept, row.Tokens!.Ids);
+        Assert.Same(kept, vocabulary.Of(row));
+
+        row.Content = "Invoice sent";
+        Assert.Equal(vocabulary.Ids(LexicalTokenizer.Tokens("Invoice sent")), vocabulary.Of(row));
+
+        var other = new TokenVocabulary();
+        var there = other.Of(row);
+        Assert.Same(other, row.Tokens!.Vocabulary);
+        Assert.Equal(other.Ids(LexicalTokenizer.Tokens("Invoice sent")), there);
+    }
+
+    [Fact]
+    public void Phrases_LeaveOutTermsWithoutTokensOrWithTokensNoDocumentHas()
+    {
+        var vocabulary = new TokenVocabulary();
+        var document = vocabulary.Of(1, "The router rebooted after the firmware update");
+
+        var phrases = vocabulary.Phrases(["routers", "...", "invoice", "firmware update", "update invoice"]);
+
+        Assert.Equal(2, phrases.Count);
+        Assert.Equal([document[1]], phrases[0]);
+        Assert.Equal([document[5], document[6]], phrases[1]);
+    }
+
+    [Fact]
+    public void Current_OverCapacity_StartsANewVocabularyAndTheOldStaysConsistent()
     {
         var tokens = new DocumentTokens(capacity: 2);
-        var kept = tokens.Of(1, "router");
-        tokens.Of(2, "modem");
-        tokens.Of(3, "cable");
-        var again = tokens.Of(1, "router");
-        Assert.NotSame(kept, again);
-        Assert.Equal(kept, again);
+        var old = tokens.Current;
+        var router = old.Of(1, "router");
+        old.Of(2, "modem");
+        Assert.Same(old, tokens.Current);
+        old.Of(3, "cable");
+
+        var fresh = tokens.Current;
+        Assert.NotSame(old, fresh);
+        Assert.Same(fresh, tokens.Current);
+        Assert.Equal(0, fresh.Documents);
+        // A scoring that began with the old vocabulary finishes with it.
+        Assert.Same(router, old.Of(1, "router"));
+        Assert.Equal(router, old.Phrases(["router"])[0]);
     }
 
     [Fact]
-    public void Of_SameMemoryChangedOften_DoesNotFillTheCache()
+    public void Of_SameMemoryChangedOften_DoesNotFillTheVocabulary()
     {
         var tokens = new DocumentTokens(capacity: 2);
-        var kept = tokens.Of(1, "router");
-        for (var i = 0; i < 5; i++) tokens.Of(2, $"modem {i}");
+        var vocabulary = tokens.Current;
+        var kept = vocabulary.Of(1, "router");
+        for (var i = 0; i < 5; i++) vocabulary.Of(2, $"modem {i}");
 
-        Assert.Same(kept, tokens.Of(1, "router"));
+        Assert.Same(vocabulary, tokens.Current);
+        Assert.Same(kept, vocabulary.Of(1, "router"));
     }
 
     [Fact]
