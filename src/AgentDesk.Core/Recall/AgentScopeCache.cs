@@ -37,7 +37,15 @@ internal sealed class AgentScopeCache
     public sealed record Copy(long Version, long LastSeq, IReadOnlyList<MemoryRow> Rows)
     {
         /// <summary>When the first of the rows expires (null: none does), so a recall before it can take the rows as they are.</summary>
-        public long? EarliestExpiry { get; } = Rows.Min(r => r.ExpiresAt);
+        public long? EarliestExpiry { get; } = Earliest(Rows);
+
+        private static long? Earliest(IReadOnlyList<MemoryRow> rows)
+        {
+            long? earliest = null;
+            foreach (var row in rows)
+                if (row.ExpiresAt is { } at && (earliest is null || at < earliest)) earliest = at;
+            return earliest;
+        }
     }
 
     /// <returns>The copy kept for <paramref name="agentId"/> at <paramref name="version"/>, or null.</returns>
@@ -54,7 +62,9 @@ internal sealed class AgentScopeCache
     /// </param>
     public Copy Put(string agentId, long version, long lastSeq, IReadOnlyList<MemoryRow> rows, IReadOnlyList<MemoryRow>? read = null)
     {
-        var copy = new Copy(version, rows.Count == 0 ? lastSeq : Math.Max(lastSeq, rows.Max(r => r.Seq)), rows);
+        var highest = lastSeq;
+        foreach (var row in rows) highest = Math.Max(highest, row.Seq);
+        var copy = new Copy(version, highest, rows);
         while (true)
         {
             if (_entries.TryGetValue(agentId, out var kept))

@@ -488,19 +488,23 @@ public sealed class RecallService(
         if (ranking.NeighbourWeight <= 0) return [];
         var links = new Dictionary<long, List<long>>();
         var gapMs = (long)options.NeighbourGap.TotalMilliseconds;
-        var turns = scope.Select(c => c.Row).Where(r => r.SessionId is not null).ToArray();
-        // By session, then in time: each turn next to the one before it in its session.
-        Array.Sort(turns, static (a, b) =>
+        var sessions = new Dictionary<string, List<MemoryRow>>(StringComparer.Ordinal);
+        foreach (var candidate in scope)
         {
-            var bySession = string.CompareOrdinal(a.SessionId, b.SessionId);
-            if (bySession != 0) return bySession;
-            return a.CreatedAt != b.CreatedAt ? a.CreatedAt.CompareTo(b.CreatedAt) : a.Seq.CompareTo(b.Seq);
-        });
-        for (var i = 1; i < turns.Length; i++)
+            if (candidate.Row.SessionId is not { } session) continue;
+            if (!sessions.TryGetValue(session, out var turns)) sessions[session] = turns = [];
+            turns.Add(candidate.Row);
+        }
+        foreach (var turns in sessions.Values)
         {
-            if (!string.Equals(turns[i].SessionId, turns[i - 1].SessionId, StringComparison.Ordinal) || turns[i].CreatedAt - turns[i - 1].CreatedAt > gapMs) continue;
-            Link(links, turns[i].Seq, turns[i - 1].Seq);
-            Link(links, turns[i - 1].Seq, turns[i].Seq);
+            // In time, ties by seq.
+            turns.Sort(static (a, b) => a.CreatedAt != b.CreatedAt ? a.CreatedAt.CompareTo(b.CreatedAt) : a.Seq.CompareTo(b.Seq));
+            for (var i = 1; i < turns.Count; i++)
+            {
+                if (turns[i].CreatedAt - turns[i - 1].CreatedAt > gapMs) continue;
+                Link(links, turns[i].Seq, turns[i - 1].Seq);
+                Link(links, turns[i - 1].Seq, turns[i].Seq);
+            }
         }
         return links;
     }

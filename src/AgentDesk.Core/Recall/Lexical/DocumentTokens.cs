@@ -73,7 +73,8 @@ public sealed class TokenVocabulary
     {
         if (row.Tokens is { } kept && kept.Vocabulary == this && ReferenceEquals(kept.Content, row.Content)) return kept.Ids;
         var made = Kept(row.Seq, row.Content);
-        row.Tokens = made;
+        // Kept with the row's own content, so the next check is by reference (the entry may hold an equal older string).
+        row.Tokens = ReferenceEquals(made.Content, row.Content) ? made : made with { Content = row.Content };
         return made.Ids;
     }
 

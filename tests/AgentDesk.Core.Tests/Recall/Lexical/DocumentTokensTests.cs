@@ -54,6 +54,21 @@ public class DocumentTokensTests
     }
 
     [Fact]
+    public void Of_RowReadAgain_KeepsItsOwnContentWithTheIdsOfTheSeq()
+    {
+        var vocabulary = new TokenVocabulary();
+        var first = new MemoryRow { Seq = 7, Content = string.Concat("Modem ", "replaced") };
+        var again = new MemoryRow { Seq = 7, Content = string.Concat("Modem ", "replaced") };
+        Assert.NotSame(first.Content, again.Content);
+
+        var ids = vocabulary.Of(first);
+        Assert.Same(ids, vocabulary.Of(again));
+        // Held with the row's own string, the next recall finds them by reference, without comparing the content.
+        Assert.Same(again.Content, again.Tokens!.Content);
+        Assert.Same(ids, again.Tokens.Ids);
+    }
+
+    [Fact]
     public void Phrases_LeaveOutTermsWithoutTokensOrWithTokensNoDocumentHas()
     {
         var vocabulary = new TokenVocabulary();
