@@ -172,7 +172,7 @@ public static class ServiceSetup
 }
 
 /// <summary>
-/// Background upkeep: writes recall access statistics every half second (and once more at
+/// Background upkeep: writes recall access statistics every two seconds (and once more at
 /// shutdown), gives vectors to memories stored without one (model down, older data, a new model),
 /// refreshes the query planner's statistics as tables grow, and deletes expired memories every
 /// minute so counts and the database stay honest.
@@ -187,7 +187,14 @@ public sealed class MemoryMaintenanceService(
     private const int BackfillBatch = 256;
     private static readonly TimeSpan BackfillRetryAfter = TimeSpan.FromSeconds(30);
 
-    private static readonly TimeSpan FlushEvery = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// Two seconds, not half a second: recalls hit the same memories again and again (a handoff summary comes first in
+    /// every recall of its agent), so a longer interval rewrites each one once for many hits. Under the mixed load the
+    /// flushes were the writer's largest rewrites (slices of 250 memories, each on a page of its own); at 2 s, 60 s:
+    /// 3,088 → 3,178 req/s, p95 26.0 → 24.1 ms, store p95 30.8 → 27.9 ms. A crash loses at most these seconds of
+    /// statistics; they are not something a client was told is stored.
+    /// </summary>
+    private static readonly TimeSpan FlushEvery = TimeSpan.FromSeconds(2);
 
     /// <summary><c>AgentDesk:Maintenance:PurgeIntervalSeconds</c>; 0 turns the sweeper off.</summary>
     private readonly TimeSpan _purgeEvery = TimeSpan.FromSeconds(config.GetValue("AgentDesk:Maintenance:PurgeIntervalSeconds", 60));
