@@ -36,8 +36,8 @@ public sealed record MemoryFilter
     private bool Matches(
         string agentId, string memoryType, double importance, string? sessionId, long createdAtMs, string id, IReadOnlyList<string> tags,
         long? expiresAtMs, long nowMs) =>
-        agentId == AgentId
-        && (MemoryType is null || memoryType == MemoryType)
+        // The agent last: a kept copy's rows are all the agent's, and comparing equal strings reads them whole.
+        (MemoryType is null || memoryType == MemoryType)
         && (MinImportance is null || importance >= MinImportance)
         && (MaxImportance is null || importance <= MaxImportance)
         && (SessionId is null || sessionId == SessionId)
@@ -45,7 +45,8 @@ public sealed record MemoryFilter
         && (UntilMs is null || createdAtMs <= UntilMs)
         && (Ids is null || Ids.Contains(id))
         && HasAll(tags)
-        && (IncludeExpired || expiresAtMs is null || expiresAtMs > nowMs);
+        && (IncludeExpired || expiresAtMs is null || expiresAtMs > nowMs)
+        && agentId == AgentId;
 
     private bool HasAll(IReadOnlyList<string> tags)
     {

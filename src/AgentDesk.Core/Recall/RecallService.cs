@@ -465,12 +465,15 @@ public sealed class RecallService(
         var p = new DynamicParameters(new { handoffs = HandoffCandidates });
         // Agent-wide, the importance index finds the few summaries among many memories. In a session, the session's
         // rows are fewer than an escalating bot's summaries: "+" keeps the planner off the importance index there.
+        // "+" on the order keeps it off the agent's created_at index: with the limit bound as a parameter, SQLite 3.40
+        // walked that index newest first through every memory of the agent looking for summaries (7.6 ms of a 16.7 ms
+        // recall at 10k memories, against 0.3 ms through the importance index).
         var importance = filter.SessionId is null ? "m.importance" : "+m.importance";
         var rows = await connection.QueryAsync<MemoryRow>(new CommandDefinition($"""
             SELECT {MemoryStore.Columns}{(queryVector is null ? "" : ", m.embedding")} FROM memories m
             WHERE {filter.ToSql(p, nowMs, tagsByKey: false)} AND {importance} >= 1.0
               AND EXISTS (SELECT 1 FROM memory_tags t WHERE t.tag = 'handoff' AND t.memory_seq = m.seq)
-            ORDER BY m.created_at DESC LIMIT @handoffs
+            ORDER BY +m.created_at DESC LIMIT @handoffs
             """, p, cancellationToken: ct));
         var known = candidates.Select(c => c.Row.Seq).ToHashSet();
         var added = 0;
