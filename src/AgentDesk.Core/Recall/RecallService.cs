@@ -445,9 +445,9 @@ public sealed class RecallService(
         // Rows by key only (with the filter in SQL, SQLite would walk the agent's index past every row), then every
         // candidate passes the filter again in process: vector matches were found without it, and the index may be stale.
         var keys = new DynamicParameters();
-        var rows = await connection.QueryAsync<MemoryRow>(new CommandDefinition(
+        var rows = ReadRows(connection,
             $"SELECT {MemoryStore.Columns}{(queryVector is null ? "" : ", m.embedding")} FROM memories m WHERE {SqlList.In("m.seq", "seqs", seqs, keys)}",
-            keys, cancellationToken: ct));
+            keys, withEmbedding: queryVector is not null);
         var candidates = rows.Where(r => filter.Matches(r, nowMs)).Select(r =>
         {
             double? text = textScores.TryGetValue(r.Seq, out var s) ? s : null;
