@@ -17,7 +17,8 @@ public sealed class DocumentTokens(int capacity = DocumentTokens.DefaultCapacity
 {
     public const int DefaultCapacity = AgentScopeCache.MaxRows + 50_000;
 
-    public const int MaxVocabulary = 500_000;
+    /// <summary>Distinct tokens one vocabulary may hold (a corpus of random strings would otherwise grow it without end).</summary>
+    private const int MaxVocabulary = 500_000;
 
     private TokenVocabulary _current = new();
 
